@@ -1,0 +1,251 @@
+//! Errors as values: every problem carries where it happened.
+//!
+//! A [`MarcError`] names the record (0-based `record_index`, counting every
+//! frame the scanner found, skipped ones included), the byte offset of the
+//! record's first byte in its source, the offset of the offending byte where
+//! one is known, the tag where there is one, and the reason ([`ErrorKind`]).
+//! Whether an error stops the stream, is repaired, or is skipped is decided
+//! by the caller's [`ErrorPolicy`]; each decision is recorded as a
+//! [`Problem`] so that nothing passes unseen.
+
+use std::fmt;
+
+/// A three-byte MARC tag (`b"245"`); alphanumeric tags are legal.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Tag(pub [u8; 3]);
+
+impl Tag {
+    /// The tag as text; bytes that are not ASCII are shown as `?`.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+
+    /// `true` for `001`-`009`, the control fields (pymarc's rule: numeric and
+    /// below `010`).
+    #[inline]
+    pub fn is_control(&self) -> bool {
+        self.0[0] == b'0' && self.0[1] == b'0' && self.0[2].is_ascii_digit()
+    }
+}
+
+impl fmt::Debug for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Tag({})", String::from_utf8_lossy(&self.0))
+    }
+}
+
+impl fmt::Display for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&String::from_utf8_lossy(&self.0))
+    }
+}
+
+/// What to do with a record that is not well formed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ErrorPolicy {
+    /// Deliver every record before the first malformed one, then stop with
+    /// that error. The default.
+    #[default]
+    Strict,
+    /// Repair what can be repaired without inventing content (a wrong record
+    /// length, an overflowed base address, directory offsets that disagree
+    /// with the field terminators), report each repair, and skip and report
+    /// what cannot be repaired.
+    Lenient,
+    /// Repair nothing: skip each malformed record, report it, carry on.
+    Skip,
+}
+
+impl ErrorPolicy {
+    /// Parses `"strict"`, `"lenient"` or `"skip"`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "strict" => Some(Self::Strict),
+            "lenient" => Some(Self::Lenient),
+            "skip" => Some(Self::Skip),
+            _ => None,
+        }
+    }
+
+    /// The policy's name as [`ErrorPolicy::parse`] accepts it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Strict => "strict",
+            Self::Lenient => "lenient",
+            Self::Skip => "skip",
+        }
+    }
+}
+
+/// Why a record (or a stretch of input) is not well formed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Bytes between records that do not start a record; they were skipped.
+    #[error("{len} bytes of garbage that do not start a record")]
+    Garbage {
+        /// How many bytes were skipped.
+        len: u64,
+    },
+    /// The first five bytes are not a decimal record length.
+    #[error("record length {found:?} is not five digits")]
+    RecordLengthInvalid {
+        /// The five bytes, shown lossily.
+        found: String,
+    },
+    /// The declared record length disagrees with where the record
+    /// terminator (0x1D) actually is.
+    #[error("record length says {declared} bytes but the record terminator ends it at {actual}")]
+    LengthMismatch {
+        /// Length from leader/00-04.
+        declared: usize,
+        /// Length up to and including the 0x1D that ends the record.
+        actual: usize,
+    },
+    /// The byte at the declared end is not 0x1D and no terminator is near.
+    #[error("no record terminator (0x1D) at the declared end ({declared} bytes)")]
+    MissingRecordTerminator {
+        /// Length from leader/00-04.
+        declared: usize,
+    },
+    /// The input ended inside a record.
+    #[error("truncated record: {available} bytes left, record length says {declared}")]
+    Truncated {
+        /// Length from leader/00-04 (0 when unreadable).
+        declared: usize,
+        /// Bytes actually present.
+        available: usize,
+    },
+    /// The leader is shorter than 24 bytes or not ASCII.
+    #[error("invalid leader: {0}")]
+    LeaderInvalid(&'static str),
+    /// Leader/12-16 is not a usable base address of data.
+    #[error("base address of data {found:?} is invalid: {why}")]
+    BaseAddressInvalid {
+        /// leader/12-16, shown lossily.
+        found: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// The directory cannot be read.
+    #[error("invalid directory: {0}")]
+    DirectoryInvalid(&'static str),
+    /// A directory entry points outside the data area.
+    #[error("field {tag} (entry {entry}) lies outside the data area")]
+    FieldOutOfRange {
+        /// The entry's tag.
+        tag: Tag,
+        /// 0-based directory entry.
+        entry: usize,
+    },
+    /// A field does not end with the field terminator 0x1E.
+    #[error("field {tag} (entry {entry}) does not end with a field terminator (0x1E)")]
+    FieldTerminatorMissing {
+        /// The entry's tag.
+        tag: Tag,
+        /// 0-based directory entry.
+        entry: usize,
+    },
+    /// The record has no fields at all.
+    #[error("record has no fields")]
+    NoFields,
+    /// The record says it is UTF-8 (leader/09 `a`) but a field is not.
+    #[error("invalid UTF-8 in field {tag}")]
+    InvalidUtf8 {
+        /// The field holding the bad byte.
+        tag: Tag,
+    },
+    /// A worker failed unexpectedly (a bug); the message says where.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// A malformed record or stretch of input, with its coordinates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MarcError {
+    /// 0-based index of the record in its source, counting every frame the
+    /// scanner found (skipped ones included).
+    pub record_index: u64,
+    /// Byte offset of the record's first byte in its source.
+    pub byte_offset: u64,
+    /// Byte offset (in the source) of the offending byte, where known.
+    pub error_offset: Option<u64>,
+    /// The tag of the field at fault, where there is one.
+    pub tag: Option<Tag>,
+    /// Why.
+    pub kind: ErrorKind,
+}
+
+impl MarcError {
+    /// A new error at `record_index`/`byte_offset` with no finer position.
+    pub fn new(record_index: u64, byte_offset: u64, kind: ErrorKind) -> Self {
+        let tag = match &kind {
+            ErrorKind::FieldOutOfRange { tag, .. }
+            | ErrorKind::FieldTerminatorMissing { tag, .. }
+            | ErrorKind::InvalidUtf8 { tag } => Some(*tag),
+            _ => None,
+        };
+        MarcError {
+            record_index,
+            byte_offset,
+            error_offset: None,
+            tag,
+            kind,
+        }
+    }
+
+    /// Sets the absolute offset of the offending byte.
+    pub fn at(mut self, error_offset: u64) -> Self {
+        self.error_offset = Some(error_offset);
+        self
+    }
+}
+
+impl fmt::Display for MarcError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "record {} (byte {}", self.record_index, self.byte_offset)?;
+        if let Some(e) = self.error_offset {
+            write!(f, ", error at byte {e}")?;
+        }
+        write!(f, "): {}", self.kind)
+    }
+}
+
+impl std::error::Error for MarcError {}
+
+/// What the reader did about a [`MarcError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// The record was repaired (lenient policy) and delivered.
+    Repaired,
+    /// The record (or stretch of bytes) was skipped.
+    Skipped,
+    /// The error stopped the stream (strict policy).
+    Raised,
+}
+
+impl Action {
+    /// `"repaired"`, `"skipped"` or `"raised"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Action::Repaired => "repaired",
+            Action::Skipped => "skipped",
+            Action::Raised => "raised",
+        }
+    }
+}
+
+/// A reported problem: the error and what was done about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Where and why.
+    pub error: MarcError,
+    /// What the reader did.
+    pub action: Action,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} [{}]", self.error, self.action.as_str())
+    }
+}

@@ -1,0 +1,39 @@
+//! marcarrow: read MARC 21 records (ISO 2709) fast, into Apache Arrow.
+//!
+//! The crate is layered (see `ARCHITECTURE.md`):
+//!
+//! - [`scan`] finds record boundaries in a byte stream (no allocation).
+//! - [`record`] parses one record into borrowed views of its leader,
+//!   directory, fields and subfields.
+//! - [`reader`] drives both over a slice or an `io::Read`, applying the
+//!   caller's [`ErrorPolicy`].
+//! - [`stats`] summarises a source (what `python -m marcarrow` prints).
+//!
+//! ```
+//! use marcarrow::{ErrorPolicy, Reader};
+//!
+//! let data = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/python/marcarrow/data/loc-bib-386.mrc")).unwrap();
+//! let mut reader = Reader::from_slice(&data, ErrorPolicy::Strict);
+//! let mut titles = 0;
+//! while let Some(item) = reader.next_record().unwrap() {
+//!     let item = item.unwrap();
+//!     if item.record.field(b"245").is_some() {
+//!         titles += 1;
+//!     }
+//! }
+//! assert_eq!(titles, 386);
+//! ```
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod reader;
+pub mod record;
+pub mod scan;
+pub mod stats;
+
+#[cfg(feature = "python")]
+mod python;
+
+pub use error::{Action, ErrorKind, ErrorPolicy, MarcError, Problem, Tag};
+pub use reader::{Item, Reader};
+pub use record::{Encoding, FieldView, Parser, RecordView, Subfield};

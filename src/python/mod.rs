@@ -1,0 +1,174 @@
+//! PyO3 bindings: the only module that knows about Python.
+//!
+//! Each binding converts its arguments, releases the GIL while Rust reads
+//! and parses, and converts the result. Errors are mapped to Python
+//! exceptions in `errors.rs`.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+
+use crate::error::ErrorPolicy;
+use crate::reader::Reader;
+use crate::stats;
+
+mod errors;
+
+fn policy(errors: &str) -> PyResult<ErrorPolicy> {
+    ErrorPolicy::parse(errors).ok_or_else(|| {
+        pyo3::exceptions::PyValueError::new_err(format!(
+            "errors must be 'strict', 'lenient' or 'skip', not {errors:?}"
+        ))
+    })
+}
+
+/// Reads a whole path or bytes object into memory, GIL released for I/O.
+enum Data<'py> {
+    Bytes(Bound<'py, PyBytes>),
+    Owned(Vec<u8>),
+}
+
+impl Data<'_> {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Data::Bytes(b) => b.as_bytes(),
+            Data::Owned(v) => v,
+        }
+    }
+}
+
+fn load<'py>(py: Python<'py>, source: &Bound<'py, PyAny>) -> PyResult<Data<'py>> {
+    if let Ok(b) = source.cast::<PyBytes>() {
+        return Ok(Data::Bytes(b.clone()));
+    }
+    let os = py.import("os")?;
+    if source.is_instance_of::<pyo3::types::PyString>()
+        || source.is_instance(&os.getattr("PathLike")?)?
+    {
+        let path: std::path::PathBuf = os.call_method1("fsdecode", (source,))?.extract()?;
+        let data = py
+            .detach(|| std::fs::read(&path))
+            .map_err(|e| errors::io_error(e, &path))?;
+        return Ok(Data::Owned(data));
+    }
+    Err(pyo3::exceptions::PyTypeError::new_err(format!(
+        "expected a path (str or os.PathLike) or bytes, not {}",
+        source.get_type().name()?
+    )))
+}
+
+/// Summarises a source: counts, encodings, record types, tags, problems.
+#[pyfunction]
+#[pyo3(signature = (source, *, errors = "strict"))]
+fn summarize<'py>(
+    py: Python<'py>,
+    source: &Bound<'py, PyAny>,
+    errors: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let policy = policy(errors)?;
+    let data = load(py, source)?;
+    let slice = data.as_slice();
+    // SAFETY-free sharing: the bytes object is immutable and kept alive by
+    // `data` for the duration of the call.
+    let s = py.detach(|| stats::summarize_slice(slice, policy));
+    let d = PyDict::new(py);
+    d.set_item("records", s.records)?;
+    d.set_item("frames", s.frames)?;
+    d.set_item("bytes", s.bytes)?;
+    d.set_item("fields", s.fields)?;
+    d.set_item("subfields", s.subfields)?;
+    d.set_item("encodings", s.encodings.into_iter().collect::<Vec<_>>())?;
+    let mut types: Vec<_> = s
+        .record_types
+        .into_iter()
+        .map(|(c, n)| (c.to_string(), n))
+        .collect();
+    types.sort();
+    d.set_item("record_types", types)?;
+    let mut tags: Vec<_> = s.tags.into_iter().collect();
+    tags.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    d.set_item("tags", tags)?;
+    let problems = PyList::empty(py);
+    for p in &s.problems {
+        problems.append(errors::problem_dict(py, p)?)?;
+    }
+    d.set_item("problems", problems)?;
+    match s.error {
+        Some(e) => d.set_item("error", errors::to_pyerr(py, &e).value(py))?,
+        None => d.set_item("error", py.None())?,
+    }
+    Ok(d)
+}
+
+/// Test-only view of every record as plain Python values, for comparing
+/// with pymarc: a list of `(index, offset, leader, fields)` where each field
+/// is `(tag, value)` for a control field or `(tag, ind1, ind2, [(code,
+/// value), ...])` for a data field, strings decoded as UTF-8 (Latin-1 for
+/// records that are not UTF-8), plus the list of problems. Raises the
+/// strict error, if any, after collecting the records before it.
+#[pyfunction]
+#[pyo3(signature = (source, *, errors = "strict"))]
+fn _records<'py>(
+    py: Python<'py>,
+    source: &Bound<'py, PyAny>,
+    errors: &str,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let policy = policy(errors)?;
+    let data = load(py, source)?;
+    let mut reader = Reader::from_slice(data.as_slice(), policy);
+    let out = PyList::empty(py);
+    let text = |b: &[u8], utf8: bool| -> String {
+        if utf8 {
+            String::from_utf8_lossy(b).into_owned()
+        } else {
+            b.iter().map(|&c| c as char).collect()
+        }
+    };
+    let mut raised = None;
+    while let Some(item) = reader.next_record()? {
+        let item = match item {
+            Ok(i) => i,
+            Err(e) => {
+                raised = Some(e);
+                break;
+            }
+        };
+        let r = item.record;
+        let utf8 = r.encoding == crate::Encoding::Utf8;
+        let fields = PyList::empty(py);
+        for f in r.fields() {
+            if f.is_control() {
+                fields.append((f.tag.as_str(), text(f.data, utf8)))?;
+            } else {
+                let [i1, i2] = f.indicators();
+                let subs = PyList::empty(py);
+                for s in f.subfields() {
+                    subs.append((text(s.code, utf8), text(s.value, utf8)))?;
+                }
+                fields.append((
+                    f.tag.as_str(),
+                    (i1 as char).to_string(),
+                    (i2 as char).to_string(),
+                    subs,
+                ))?;
+            }
+        }
+        out.append((item.index, item.offset, text(r.leader(), false), fields))?;
+    }
+    if let Some(e) = raised {
+        return Err(errors::to_pyerr(py, &e));
+    }
+    let problems = PyList::empty(py);
+    for p in reader.problems() {
+        problems.append(errors::problem_dict(py, p)?)?;
+    }
+    Ok(PyTuple::new(py, [out.into_any(), problems.into_any()])?)
+}
+
+/// The native module `marcarrow._marcarrow`.
+#[pymodule]
+fn _marcarrow(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(summarize, m)?)?;
+    m.add_function(wrap_pyfunction!(_records, m)?)?;
+    Ok(())
+}

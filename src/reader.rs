@@ -1,0 +1,272 @@
+//! A sequential record reader: scanner + parser + error policy.
+//!
+//! [`Reader`] is the simple, single-threaded way through a source. It is the
+//! reference that the parallel pipeline must agree with, and the engine for
+//! small jobs. It applies the [`ErrorPolicy`]: under `strict` the first error
+//! ends the stream; under `lenient` and `skip` every problem is recorded in
+//! [`Reader::problems`] and reading goes on.
+
+use std::io::Read;
+
+use crate::error::{Action, ErrorKind, ErrorPolicy, MarcError, Problem};
+use crate::record::{ParseOptions, Parser, RecordPos, RecordView};
+use crate::scan::{FrameKind, Scan, Scanner};
+
+/// Bytes read from a stream at a time.
+const READ_CHUNK: usize = 1 << 20;
+/// Longest stretch the reader holds while looking for a record's end. Real
+/// records are at most a few MB; past this, the bytes are reported as
+/// garbage and dropped so that memory stays bounded.
+pub const MAX_RECORD_BYTES: usize = 64 << 20;
+
+enum Input<'a> {
+    Slice(&'a [u8]),
+    Stream {
+        reader: Box<dyn Read + Send + 'a>,
+        buf: Vec<u8>,
+        eof: bool,
+    },
+}
+
+/// A record delivered by [`Reader::next_record`].
+#[derive(Clone, Copy, Debug)]
+pub struct Item<'r> {
+    /// 0-based index of the record in its source.
+    pub index: u64,
+    /// Absolute byte offset of the record's first byte.
+    pub offset: u64,
+    /// The parsed record.
+    pub record: RecordView<'r>,
+}
+
+/// Reads records one at a time from a slice or an [`std::io::Read`].
+pub struct Reader<'a> {
+    input: Input<'a>,
+    /// Start of the unconsumed bytes within the input buffer.
+    pos: usize,
+    /// Absolute offset of `pos` in the source.
+    offset: u64,
+    scanner: Scanner,
+    parser: Parser,
+    policy: ErrorPolicy,
+    problems: Vec<Problem>,
+    repairs: Vec<MarcError>,
+    /// A strict-mode error found while filling, returned by the next call.
+    pending: Option<MarcError>,
+    done: bool,
+}
+
+impl<'a> Reader<'a> {
+    /// Reads records from a complete in-memory input without copying it.
+    pub fn from_slice(buf: &'a [u8], policy: ErrorPolicy) -> Self {
+        Self::with_input(Input::Slice(buf), policy)
+    }
+
+    /// Reads records from a stream, buffering as needed.
+    pub fn from_reader<R: Read + Send + 'a>(reader: R, policy: ErrorPolicy) -> Self {
+        Self::with_input(
+            Input::Stream {
+                reader: Box::new(reader),
+                buf: Vec::new(),
+                eof: false,
+            },
+            policy,
+        )
+    }
+
+    fn with_input(input: Input<'a>, policy: ErrorPolicy) -> Self {
+        Reader {
+            input,
+            pos: 0,
+            offset: 0,
+            scanner: Scanner::new(),
+            parser: Parser::new(ParseOptions { policy }),
+            policy,
+            problems: Vec::new(),
+            repairs: Vec::new(),
+            pending: None,
+            done: false,
+        }
+    }
+
+    /// Problems reported so far (repairs, skips, and the raised error).
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// Frames (records and skipped stretches) seen so far.
+    pub fn frames_seen(&self) -> u64 {
+        self.scanner.frames_seen()
+    }
+
+    /// Bytes consumed so far.
+    pub fn bytes_consumed(&self) -> u64 {
+        self.offset
+    }
+
+    /// Records the error as a problem; `true` if reading goes on.
+    fn report(&mut self, error: MarcError, action: Action) {
+        self.problems.push(Problem { error, action });
+    }
+
+    /// The next record, an error (strict policy; it ends the stream), or
+    /// `None` at the end. I/O errors are returned as `Err` of the outer
+    /// result.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next_record(&mut self) -> std::io::Result<Option<Result<Item<'_>, MarcError>>> {
+        loop {
+            if let Some(e) = self.pending.take() {
+                return Ok(Some(Err(e)));
+            }
+            if self.done {
+                return Ok(None);
+            }
+            let (buf, eof): (&[u8], bool) = match &self.input {
+                Input::Slice(b) => (&b[self.pos..], true),
+                Input::Stream { buf, eof, .. } => (&buf[self.pos..], *eof),
+            };
+            let frame = match self.scanner.next(buf, eof) {
+                Scan::Frame(f) => f,
+                Scan::End { consumed } => {
+                    self.pos += consumed;
+                    self.offset += consumed as u64;
+                    self.done = true;
+                    return Ok(None);
+                }
+                Scan::NeedMore => {
+                    self.fill()?;
+                    continue;
+                }
+            };
+            let rec_offset = self.offset + frame.start as u64;
+            let start = self.pos + frame.start;
+            let end = self.pos + frame.end;
+            self.pos = end;
+            self.offset += frame.end as u64;
+            let framing = match frame.kind {
+                FrameKind::Bad(kind) => {
+                    let err = MarcError::new(frame.index, rec_offset, kind);
+                    if let Some(e) = self.fail_or_skip(err) {
+                        return Ok(Some(Err(e)));
+                    }
+                    continue;
+                }
+                FrameKind::Record { problem } => problem,
+            };
+            if let Some(kind) = framing {
+                let err = MarcError::new(frame.index, rec_offset, kind);
+                match self.policy {
+                    ErrorPolicy::Lenient => self.report(err, Action::Repaired),
+                    _ => {
+                        if let Some(e) = self.fail_or_skip(err) {
+                            return Ok(Some(Err(e)));
+                        }
+                        continue;
+                    }
+                }
+            }
+            let bytes: &[u8] = match &self.input {
+                Input::Slice(b) => &b[start..end],
+                Input::Stream { buf, .. } => &buf[start..end],
+            };
+            let pos = RecordPos {
+                index: frame.index,
+                offset: rec_offset,
+            };
+            self.repairs.clear();
+            let checked = self.parser.check(bytes, pos, &mut self.repairs);
+            for r in self.repairs.drain(..) {
+                self.problems.push(Problem {
+                    error: r,
+                    action: Action::Repaired,
+                });
+            }
+            if let Err(e) = checked {
+                if let Some(e) = self.fail_or_skip(e) {
+                    return Ok(Some(Err(e)));
+                }
+                continue;
+            }
+            let bytes: &[u8] = match &self.input {
+                Input::Slice(b) => &b[start..end],
+                Input::Stream { buf, .. } => &buf[start..end],
+            };
+            return Ok(Some(Ok(Item {
+                index: frame.index,
+                offset: rec_offset,
+                record: self.parser.view(bytes),
+            })));
+        }
+    }
+
+    /// Applies the policy to an unrepairable error: `Some(err)` to raise.
+    fn fail_or_skip(&mut self, err: MarcError) -> Option<MarcError> {
+        match self.policy {
+            ErrorPolicy::Strict => {
+                self.done = true;
+                self.report(err.clone(), Action::Raised);
+                Some(err)
+            }
+            ErrorPolicy::Lenient | ErrorPolicy::Skip => {
+                self.report(err, Action::Skipped);
+                None
+            }
+        }
+    }
+
+    /// Reads more bytes from a stream, compacting the buffer first.
+    fn fill(&mut self) -> std::io::Result<()> {
+        let Input::Stream { reader, buf, eof } = &mut self.input else {
+            unreachable!("a slice input is always at EOF");
+        };
+        if self.pos > 0 {
+            buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        if buf.len() > MAX_RECORD_BYTES {
+            // Nothing ends a record within the cap: report it as garbage.
+            let n = buf.len();
+            buf.clear();
+            let idx = self.scanner.frames_seen();
+            let err = MarcError::new(idx, self.offset, ErrorKind::Garbage { len: n as u64 });
+            self.offset += n as u64;
+            // Keep the frame count honest for later records.
+            self.scanner = Scanner::with_index(idx + 1);
+            // Under strict this ends the stream; the error is in problems().
+            if self.fail_or_skip(err).is_some() {
+                self.pending = self.problems.last().map(|p| p.error.clone());
+            }
+            return Ok(());
+        }
+        let old = buf.len();
+        buf.resize(old + READ_CHUNK, 0);
+        let n = loop {
+            match reader.read(&mut buf[old..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    buf.truncate(old);
+                    return Err(e);
+                }
+            }
+        };
+        buf.truncate(old + n);
+        if n == 0 {
+            *eof = true;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_input_has_no_records() {
+        let mut r = Reader::from_slice(b"", ErrorPolicy::Strict);
+        assert!(r.next_record().unwrap().is_none());
+        let mut r = Reader::from_reader(&b""[..], ErrorPolicy::Strict);
+        assert!(r.next_record().unwrap().is_none());
+    }
+}

@@ -1,0 +1,599 @@
+//! Parse one framed record: leader, directory, fields and subfields.
+//!
+//! Parsing yields borrowed views into the record's bytes. The only storage is
+//! the [`Parser`]'s vector of field spans, reused from record to record, so
+//! parsing allocates nothing per field or subfield once it has warmed up.
+//!
+//! Field contents follow pymarc's reading, which is the oracle for what a
+//! record contains: a field's data runs from its directory offset for its
+//! directory length, minus the final field terminator; tags `001`-`009`
+//! (numeric, below `010`) are control fields; a data field's indicators are
+//! the bytes before the first 0x1F (missing ones read as blanks); subfields
+//! are split on 0x1F, empty pieces are dropped, the first character is the
+//! code and the rest the value.
+
+use crate::error::{ErrorKind, ErrorPolicy, MarcError, Tag};
+use crate::scan::{
+    parse_digits, FIELD_TERMINATOR, LEADER_LEN, RECORD_TERMINATOR, SUBFIELD_DELIMITER,
+};
+
+/// How a record's bytes are encoded, from leader/09.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// leader/09 `a`: UTF-8, validated.
+    Utf8,
+    /// Anything else: MARC-8 or another legacy encoding, kept as raw bytes
+    /// until a decoder is chosen.
+    Marc8OrOther,
+}
+
+impl Encoding {
+    /// `"utf-8"` or `"marc-8/other"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "utf-8",
+            Encoding::Marc8OrOther => "marc-8/other",
+        }
+    }
+}
+
+/// Where one field lies inside its record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldSpan {
+    /// The field's tag.
+    pub tag: Tag,
+    /// First byte of the field's data, relative to the record start.
+    pub start: u32,
+    /// One past the last data byte (the field terminator is excluded).
+    pub end: u32,
+}
+
+/// Options for [`Parser`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ParseOptions {
+    /// What to do about malformed records.
+    pub policy: ErrorPolicy,
+}
+
+/// A parsed record: borrowed bytes plus the field spans.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordView<'a> {
+    /// The whole record, leader to terminator.
+    pub bytes: &'a [u8],
+    /// One span per directory entry, in directory order.
+    pub spans: &'a [FieldSpan],
+    /// Encoding from leader/09.
+    pub encoding: Encoding,
+}
+
+impl<'a> RecordView<'a> {
+    /// The 24-byte leader (always ASCII).
+    #[inline]
+    pub fn leader(&self) -> &'a [u8] {
+        &self.bytes[..LEADER_LEN]
+    }
+
+    /// Number of fields.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether the record has no fields (never true for a parsed record).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The fields in directory order.
+    #[inline]
+    pub fn fields(&self) -> impl ExactSizeIterator<Item = FieldView<'a>> + 'a {
+        let bytes = self.bytes;
+        let utf8 = self.encoding == Encoding::Utf8;
+        self.spans.iter().map(move |s| FieldView {
+            tag: s.tag,
+            data: &bytes[s.start as usize..s.end as usize],
+            utf8,
+        })
+    }
+
+    /// The first field with `tag`, if any.
+    pub fn field(&self, tag: &[u8; 3]) -> Option<FieldView<'a>> {
+        self.fields().find(|f| &f.tag.0 == tag)
+    }
+}
+
+/// One field: its tag and its data (without the field terminator).
+#[derive(Clone, Copy, Debug)]
+pub struct FieldView<'a> {
+    /// The tag.
+    pub tag: Tag,
+    /// The data bytes: for a control field its value, for a data field the
+    /// indicators followed by the subfields.
+    pub data: &'a [u8],
+    utf8: bool,
+}
+
+impl<'a> FieldView<'a> {
+    /// Whether this is a control field (`001`-`009`).
+    #[inline]
+    pub fn is_control(&self) -> bool {
+        self.tag.is_control()
+    }
+
+    /// The raw indicator area: the bytes before the first 0x1F.
+    #[inline]
+    pub fn indicator_bytes(&self) -> &'a [u8] {
+        match memchr::memchr(SUBFIELD_DELIMITER, self.data) {
+            Some(p) => &self.data[..p],
+            None => self.data,
+        }
+    }
+
+    /// The two indicators; a missing one reads as a blank and any beyond
+    /// the second are ignored (pymarc's rule).
+    #[inline]
+    pub fn indicators(&self) -> [u8; 2] {
+        let i = self.indicator_bytes();
+        [
+            i.first().copied().unwrap_or(b' '),
+            i.get(1).copied().unwrap_or(b' '),
+        ]
+    }
+
+    /// The subfields, in order; empty pieces between delimiters are dropped.
+    #[inline]
+    pub fn subfields(&self) -> Subfields<'a> {
+        let rest = match memchr::memchr(SUBFIELD_DELIMITER, self.data) {
+            Some(p) => &self.data[p + 1..],
+            None => &[],
+        };
+        let started = memchr::memchr(SUBFIELD_DELIMITER, self.data).is_some();
+        Subfields {
+            rest,
+            done: !started,
+            utf8: self.utf8,
+        }
+    }
+}
+
+/// One subfield: code and value, borrowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Subfield<'a> {
+    /// The code: one byte, or one whole UTF-8 character in a UTF-8 record.
+    pub code: &'a [u8],
+    /// The value.
+    pub value: &'a [u8],
+}
+
+/// Iterator over a data field's subfields.
+#[derive(Clone, Debug)]
+pub struct Subfields<'a> {
+    rest: &'a [u8],
+    done: bool,
+    utf8: bool,
+}
+
+#[inline]
+fn utf8_char_len(b: u8) -> usize {
+    match b {
+        0x00..=0x7F => 1,
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF7 => 4,
+        _ => 1,
+    }
+}
+
+impl<'a> Iterator for Subfields<'a> {
+    type Item = Subfield<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Subfield<'a>> {
+        loop {
+            if self.done {
+                return None;
+            }
+            let piece = match memchr::memchr(SUBFIELD_DELIMITER, self.rest) {
+                Some(p) => {
+                    let piece = &self.rest[..p];
+                    self.rest = &self.rest[p + 1..];
+                    piece
+                }
+                None => {
+                    self.done = true;
+                    self.rest
+                }
+            };
+            if piece.is_empty() {
+                continue;
+            }
+            let n = if self.utf8 {
+                utf8_char_len(piece[0]).min(piece.len())
+            } else {
+                1
+            };
+            return Some(Subfield {
+                code: &piece[..n],
+                value: &piece[n..],
+            });
+        }
+    }
+}
+
+/// A repair made under the lenient policy, to be reported.
+pub type Repair = ErrorKind;
+
+/// Parses records; holds the reusable span buffer.
+#[derive(Debug, Default)]
+pub struct Parser {
+    spans: Vec<FieldSpan>,
+    encoding: Option<Encoding>,
+    options: ParseOptions,
+}
+
+/// Context of the record being parsed, for error coordinates.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordPos {
+    /// 0-based record index in the source.
+    pub index: u64,
+    /// Absolute byte offset of the record's first byte.
+    pub offset: u64,
+}
+
+impl RecordPos {
+    fn err(&self, kind: ErrorKind) -> MarcError {
+        MarcError::new(self.index, self.offset, kind)
+    }
+    fn err_at(&self, kind: ErrorKind, rel: usize) -> MarcError {
+        MarcError::new(self.index, self.offset, kind).at(self.offset + rel as u64)
+    }
+}
+
+impl Parser {
+    /// A parser with the given options.
+    pub fn new(options: ParseOptions) -> Self {
+        Parser {
+            spans: Vec::with_capacity(64),
+            encoding: None,
+            options,
+        }
+    }
+
+    /// The options this parser was made with.
+    pub fn options(&self) -> &ParseOptions {
+        &self.options
+    }
+
+    /// Parses one framed record. Repairs made under the lenient policy are
+    /// appended to `repairs` (as errors with positions); an error that
+    /// cannot be repaired, or any error under `strict`/`skip`, is returned.
+    pub fn parse<'a>(
+        &'a mut self,
+        bytes: &'a [u8],
+        pos: RecordPos,
+        repairs: &mut Vec<MarcError>,
+    ) -> Result<RecordView<'a>, MarcError> {
+        self.check(bytes, pos, repairs)?;
+        Ok(self.view(bytes))
+    }
+
+    /// The view of the record that the last successful [`Parser::check`]
+    /// (or [`Parser::parse`]) accepted; `bytes` must be that record.
+    pub fn view<'a>(&'a self, bytes: &'a [u8]) -> RecordView<'a> {
+        RecordView {
+            bytes,
+            spans: &self.spans,
+            encoding: self.encoding.unwrap_or(Encoding::Marc8OrOther),
+        }
+    }
+
+    /// Parses and validates a record, keeping its spans for
+    /// [`Parser::view`]; see [`Parser::parse`].
+    pub fn check(
+        &mut self,
+        bytes: &[u8],
+        pos: RecordPos,
+        repairs: &mut Vec<MarcError>,
+    ) -> Result<(), MarcError> {
+        self.encoding = None;
+        let lenient = self.options.policy == ErrorPolicy::Lenient;
+        self.spans.clear();
+        if bytes.len() < LEADER_LEN {
+            return Err(pos.err(ErrorKind::LeaderInvalid("shorter than 24 bytes")));
+        }
+        let leader = &bytes[..LEADER_LEN];
+        if let Some(p) = leader.iter().position(|b| !b.is_ascii()) {
+            return Err(pos.err_at(ErrorKind::LeaderInvalid("not ASCII"), p));
+        }
+        let encoding = if leader[9] == b'a' {
+            Encoding::Utf8
+        } else {
+            Encoding::Marc8OrOther
+        };
+        // The data area ends before the record terminator, if there is one.
+        let data_end = if bytes.last() == Some(&RECORD_TERMINATOR) {
+            bytes.len() - 1
+        } else {
+            bytes.len()
+        };
+
+        let base = match check_base(bytes, data_end) {
+            Ok(b) => b,
+            Err(why) => {
+                let found = String::from_utf8_lossy(&leader[12..17]).into_owned();
+                let kind = ErrorKind::BaseAddressInvalid { found, why };
+                // The directory ends at the first field terminator after the
+                // leader; the data starts right after it.
+                let recovered = memchr::memchr(FIELD_TERMINATOR, &bytes[LEADER_LEN..data_end])
+                    .map(|p| LEADER_LEN + p + 1);
+                match recovered {
+                    Some(b) if lenient => {
+                        repairs.push(pos.err_at(kind, 12));
+                        b
+                    }
+                    _ => return Err(pos.err_at(kind, 12)),
+                }
+            }
+        };
+
+        let dir = &bytes[LEADER_LEN..base - 1];
+        if dir.len() % 12 != 0 {
+            return Err(pos.err_at(
+                ErrorKind::DirectoryInvalid("length is not a multiple of 12"),
+                LEADER_LEN,
+            ));
+        }
+        if dir.is_empty() {
+            return Err(pos.err(ErrorKind::NoFields));
+        }
+        // Read the entries; note whether their offsets hold up.
+        let mut offsets_ok = true;
+        for (i, e) in dir.chunks_exact(12).enumerate() {
+            let at = LEADER_LEN + i * 12;
+            let tag = Tag([e[0], e[1], e[2]]);
+            // pymarc accepts any ASCII tag, blanks included (`alphatag.dat`,
+            // `bad_indicator.dat`); control bytes cannot be a tag.
+            if !e[..3].iter().all(|b| (0x20..0x7f).contains(b)) {
+                return Err(pos.err_at(
+                    ErrorKind::DirectoryInvalid("tag is not printable ASCII"),
+                    at,
+                ));
+            }
+            let (Some(len), off) = (parse_digits(&e[3..7]), parse_digits(&e[7..12])) else {
+                return Err(pos.err_at(
+                    ErrorKind::DirectoryInvalid("field length is not four digits"),
+                    at + 3,
+                ));
+            };
+            if len == 0 {
+                return Err(pos.err_at(ErrorKind::DirectoryInvalid("field length is zero"), at + 3));
+            }
+            let (start, end) = match off {
+                Some(off) => (base + off, base + off + len),
+                None => {
+                    if !lenient {
+                        return Err(pos.err_at(
+                            ErrorKind::DirectoryInvalid("field offset is not five digits"),
+                            at + 7,
+                        ));
+                    }
+                    offsets_ok = false;
+                    (0, 0)
+                }
+            };
+            if offsets_ok {
+                if end > data_end {
+                    if !lenient {
+                        return Err(pos.err_at(ErrorKind::FieldOutOfRange { tag, entry: i }, at));
+                    }
+                    offsets_ok = false;
+                } else if bytes[end - 1] != FIELD_TERMINATOR {
+                    if !lenient {
+                        return Err(pos
+                            .err_at(ErrorKind::FieldTerminatorMissing { tag, entry: i }, end - 1));
+                    }
+                    offsets_ok = false;
+                }
+            }
+            self.spans.push(FieldSpan {
+                tag,
+                start: start as u32,
+                end: (end.max(1) - 1) as u32,
+            });
+        }
+        if !offsets_ok {
+            // Lenient: trust the entry lengths, laid end to end from the
+            // base address, checked against the field terminators; failing
+            // that, trust the terminators if there is one per entry.
+            let first_bad = self.recompute_from_lengths(bytes, dir, base, data_end);
+            let why = match first_bad {
+                None => "field offsets disagree with the field terminators; recomputed from the entry lengths",
+                Some((i, kind)) => {
+                    if !self.recompute_from_terminators(bytes, base, data_end) {
+                        return Err(pos.err_at(kind, LEADER_LEN + i * 12));
+                    }
+                    "field offsets and lengths disagree with the field terminators; fields taken between terminators"
+                }
+            };
+            repairs.push(pos.err_at(ErrorKind::DirectoryInvalid(why), LEADER_LEN));
+        }
+
+        if encoding == Encoding::Utf8 {
+            if let Err(e) = std::str::from_utf8(&bytes[base..data_end]) {
+                let bad = base + e.valid_up_to();
+                let tag = self
+                    .spans
+                    .iter()
+                    .find(|s| (s.start as usize) <= bad && bad <= s.end as usize)
+                    .map(|s| s.tag)
+                    .unwrap_or(Tag(*b"???"));
+                return Err(pos.err_at(ErrorKind::InvalidUtf8 { tag }, bad));
+            }
+        }
+
+        self.encoding = Some(encoding);
+        Ok(())
+    }
+
+    fn recompute_from_lengths(
+        &mut self,
+        bytes: &[u8],
+        dir: &[u8],
+        base: usize,
+        data_end: usize,
+    ) -> Option<(usize, ErrorKind)> {
+        let mut at = base;
+        for (i, e) in dir.chunks_exact(12).enumerate() {
+            let tag = Tag([e[0], e[1], e[2]]);
+            // Lengths were validated as digits in the first pass.
+            let len = parse_digits(&e[3..7]).unwrap_or(0);
+            let end = at + len;
+            if end > data_end {
+                return Some((i, ErrorKind::FieldOutOfRange { tag, entry: i }));
+            }
+            if bytes[end - 1] != FIELD_TERMINATOR {
+                return Some((i, ErrorKind::FieldTerminatorMissing { tag, entry: i }));
+            }
+            self.spans[i] = FieldSpan {
+                tag,
+                start: at as u32,
+                end: (end - 1) as u32,
+            };
+            at = end;
+        }
+        None
+    }
+}
+
+impl Parser {
+    /// Splits the data area on field terminators, one field per directory
+    /// entry in directory order; `false` if the counts differ.
+    fn recompute_from_terminators(&mut self, bytes: &[u8], base: usize, data_end: usize) -> bool {
+        let area = &bytes[base..data_end];
+        if memchr::memchr_iter(FIELD_TERMINATOR, area).count() != self.spans.len()
+            || area.last() != Some(&FIELD_TERMINATOR)
+        {
+            return false;
+        }
+        let mut at = base;
+        for (span, t) in self
+            .spans
+            .iter_mut()
+            .zip(memchr::memchr_iter(FIELD_TERMINATOR, area))
+        {
+            span.start = at as u32;
+            span.end = (base + t) as u32;
+            at = base + t + 1;
+        }
+        true
+    }
+}
+
+/// Reads and checks leader/12-16.
+fn check_base(bytes: &[u8], data_end: usize) -> Result<usize, &'static str> {
+    let base = parse_digits(&bytes[12..17]).ok_or("not five digits")?;
+    if base < LEADER_LEN + 1 {
+        return Err("points inside the leader");
+    }
+    if base > data_end {
+        return Err("points past the end of the record");
+    }
+    if bytes[base - 1] != FIELD_TERMINATOR {
+        return Err("no field terminator (0x1E) ends the directory there");
+    }
+    Ok(base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Builds a record from (tag, data-without-terminator) pairs.
+    pub(crate) fn build(leader9: u8, fields: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut dir = Vec::new();
+        let mut data = Vec::new();
+        for (tag, d) in fields {
+            dir.extend_from_slice(format!("{tag}{:04}{:05}", d.len() + 1, data.len()).as_bytes());
+            data.extend_from_slice(d);
+            data.push(FIELD_TERMINATOR);
+        }
+        dir.push(FIELD_TERMINATOR);
+        let base = LEADER_LEN + dir.len();
+        let len = base + data.len() + 1;
+        let mut r = format!("{len:05}nam{}a22{base:05}   4500", leader9 as char).into_bytes();
+        r.extend(dir);
+        r.extend(data);
+        r.push(RECORD_TERMINATOR);
+        r
+    }
+
+    fn pos() -> RecordPos {
+        RecordPos {
+            index: 0,
+            offset: 0,
+        }
+    }
+
+    #[test]
+    fn parses_fields_and_subfields() {
+        let r = build(
+            b'a',
+            &[
+                ("001", b"id1"),
+                ("245", b"10\x1faTitle /\x1fcMe."),
+                ("999", b"  "),
+            ],
+        );
+        let mut p = Parser::default();
+        let mut rep = Vec::new();
+        let v = p.parse(&r, pos(), &mut rep).unwrap();
+        assert_eq!(v.len(), 3);
+        let f: Vec<_> = v.fields().collect();
+        assert!(f[0].is_control());
+        assert_eq!(f[0].data, b"id1");
+        assert_eq!(f[1].indicators(), *b"10");
+        let s: Vec<_> = f[1].subfields().collect();
+        assert_eq!(s.len(), 2);
+        assert_eq!((s[0].code, s[0].value), (&b"a"[..], &b"Title /"[..]));
+        assert_eq!(f[2].subfields().count(), 0);
+        assert!(rep.is_empty());
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_with_tag_and_offset() {
+        let r = build(b'a', &[("001", b"x"), ("245", b"00\x1fa\xff")]);
+        let mut p = Parser::default();
+        let e = p
+            .parse(
+                &r,
+                RecordPos {
+                    index: 3,
+                    offset: 100,
+                },
+                &mut Vec::new(),
+            )
+            .unwrap_err();
+        assert_eq!(e.record_index, 3);
+        assert_eq!(e.tag, Some(Tag(*b"245")));
+        let bad = r.iter().position(|&b| b == 0xff).unwrap() as u64;
+        assert_eq!(e.error_offset, Some(100 + bad));
+    }
+
+    #[test]
+    fn lenient_recomputes_offsets() {
+        let mut r = build(b'a', &[("001", b"x"), ("245", b"00\x1faT")]);
+        // Corrupt the second entry's offset.
+        let at = LEADER_LEN + 12 + 7;
+        r[at..at + 5].copy_from_slice(b"00077");
+        let mut p = Parser::default();
+        assert!(p.parse(&r, pos(), &mut Vec::new()).is_err());
+        let mut p = Parser::new(ParseOptions {
+            policy: ErrorPolicy::Lenient,
+        });
+        let mut rep = Vec::new();
+        let v = p.parse(&r, pos(), &mut rep).unwrap();
+        assert_eq!(v.field(b"245").unwrap().data, b"00\x1faT");
+        assert_eq!(rep.len(), 1);
+    }
+}

@@ -1,0 +1,475 @@
+//! Record boundaries: cut a byte stream into ISO 2709 records.
+//!
+//! # Design
+//!
+//! The fast path reads the five-digit record length from leader/00-04 and
+//! checks that the byte at the declared end is the record terminator 0x1D.
+//! That costs one small parse and one comparison per record; nothing is
+//! searched and nothing is allocated.
+//!
+//! When the check fails the scanner falls back to the terminators:
+//!
+//! 1. The first 0x1D after the record start ends the record if what follows
+//!    it looks like the start of a record (five digits) or the end of the
+//!    input. The record is delivered with a [`ErrorKind::LengthMismatch`]
+//!    problem; whether that is repaired or rejected is the caller's policy.
+//!    Records over 99,999 bytes, whose length field reads `99999`, land here.
+//! 2. Otherwise, if the declared length is followed by a record start, the
+//!    length is trusted and the terminator is reported missing.
+//! 3. When the length itself is unreadable, the input is resynchronised on
+//!    the next 0x1D; a valid record hidden behind leading garbage is found by
+//!    looking for a position whose length field matches that terminator.
+//!
+//! The scanner is a pure function of the bytes it is shown plus a record
+//! counter, so it works on a stream of chunks: when it needs more bytes to
+//! decide it answers [`Scan::NeedMore`] and the caller shows it the same
+//! unconsumed bytes again, extended. Padding between records (CR, LF,
+//! space, NUL, 0x1A) is skipped without a report: it is not content.
+//!
+//! If you change what counts as a frame, change the record-index rule in
+//! `error.rs` and `ARCHITECTURE.md` too.
+
+use crate::error::ErrorKind;
+
+/// Record terminator.
+pub const RECORD_TERMINATOR: u8 = 0x1D;
+/// Field terminator.
+pub const FIELD_TERMINATOR: u8 = 0x1E;
+/// Subfield delimiter.
+pub const SUBFIELD_DELIMITER: u8 = 0x1F;
+/// Length of the leader.
+pub const LEADER_LEN: usize = 24;
+/// Smallest possible record: leader, directory terminator, record terminator.
+const MIN_RECORD_LEN: usize = LEADER_LEN + 2;
+
+/// One step of the scanner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scan {
+    /// A frame was found at `buf[frame.start..frame.end]`; consume
+    /// `frame.end` bytes before the next call.
+    Frame(Frame),
+    /// More input is needed to decide; call again with the same unconsumed
+    /// bytes plus more (or with `eof = true`).
+    NeedMore,
+    /// The input is exhausted (only padding was left); consume `consumed`.
+    End {
+        /// Padding bytes to drop.
+        consumed: usize,
+    },
+}
+
+/// A record or an unusable stretch of input, relative to the buffer passed
+/// to [`Scanner::next`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// 0-based index of this frame in the source.
+    pub index: u64,
+    /// First byte of the frame (after any padding).
+    pub start: usize,
+    /// One past the last byte of the frame; the caller consumes this many.
+    pub end: usize,
+    /// Whether this is a record, and the framing problem if there is one.
+    pub kind: FrameKind,
+}
+
+/// What a [`Frame`] holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FrameKind {
+    /// A record starting with a leader; `problem` is a framing problem a
+    /// lenient reader may repair (length mismatch, missing terminator).
+    Record {
+        /// The framing problem, if any.
+        problem: Option<ErrorKind>,
+    },
+    /// Bytes that cannot be a record (garbage, truncation, unreadable
+    /// length); always skipped or raised, never repaired.
+    Bad(ErrorKind),
+}
+
+/// Finds record boundaries; see the module documentation.
+#[derive(Debug, Default, Clone)]
+pub struct Scanner {
+    next_index: u64,
+}
+
+#[inline]
+fn is_padding(b: u8) -> bool {
+    matches!(b, b'\n' | b'\r' | b' ' | 0 | 0x1A)
+}
+
+/// Parses `n` ASCII digits; `None` if any byte is not a digit.
+#[inline]
+pub(crate) fn parse_digits(b: &[u8]) -> Option<usize> {
+    let mut v = 0usize;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + d as usize;
+    }
+    Some(v)
+}
+
+/// Whether `rest` (the bytes after a candidate record end) starts a record
+/// or ends the input. `None`: cannot tell yet.
+fn next_is_plausible(rest: &[u8], eof: bool) -> Option<bool> {
+    let p = rest.iter().position(|&b| !is_padding(b));
+    let rest = match p {
+        None => return if eof { Some(true) } else { None },
+        Some(p) => &rest[p..],
+    };
+    if rest.len() < 5 {
+        return if eof { Some(false) } else { None };
+    }
+    Some(parse_digits(&rest[..5]).is_some_and(|n| n >= MIN_RECORD_LEN))
+}
+
+impl Scanner {
+    /// A scanner whose first frame gets index 0.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A scanner whose first frame gets index `next_index` (for a source
+    /// resumed part way, or after the caller dropped a stretch itself).
+    pub fn with_index(next_index: u64) -> Self {
+        Scanner { next_index }
+    }
+
+    /// The index the next frame will get (= frames found so far).
+    pub fn frames_seen(&self) -> u64 {
+        self.next_index
+    }
+
+    fn frame(&mut self, start: usize, end: usize, kind: FrameKind) -> Scan {
+        let index = self.next_index;
+        self.next_index += 1;
+        Scan::Frame(Frame {
+            index,
+            start,
+            end,
+            kind,
+        })
+    }
+
+    /// Looks for the next frame at the start of `buf` (the unconsumed input).
+    /// `eof` says that no more bytes will follow `buf`.
+    pub fn next(&mut self, buf: &[u8], eof: bool) -> Scan {
+        let s = buf.iter().position(|&b| !is_padding(b));
+        let s = match s {
+            Some(s) => s,
+            None if eof => {
+                return Scan::End {
+                    consumed: buf.len(),
+                }
+            }
+            None => return Scan::NeedMore,
+        };
+        let b = &buf[s..];
+        if b.len() < 5 {
+            if !eof {
+                return Scan::NeedMore;
+            }
+            let kind = ErrorKind::Truncated {
+                declared: 0,
+                available: b.len(),
+            };
+            return self.frame(s, buf.len(), FrameKind::Bad(kind));
+        }
+        let declared = match parse_digits(&b[..5]) {
+            Some(n) if n >= MIN_RECORD_LEN => n,
+            _ => return self.resync(buf, s, eof),
+        };
+        if b.len() >= declared {
+            if b[declared - 1] == RECORD_TERMINATOR {
+                return self.frame(s, s + declared, FrameKind::Record { problem: None });
+            }
+            return self.mismatch(buf, s, declared, eof);
+        }
+        if !eof {
+            return Scan::NeedMore;
+        }
+        // The input ends before the declared length.
+        match memchr::memchr(RECORD_TERMINATOR, b) {
+            Some(t) => {
+                let problem = ErrorKind::LengthMismatch {
+                    declared,
+                    actual: t + 1,
+                };
+                self.frame(
+                    s,
+                    s + t + 1,
+                    FrameKind::Record {
+                        problem: Some(problem),
+                    },
+                )
+            }
+            None => {
+                let kind = ErrorKind::Truncated {
+                    declared,
+                    available: b.len(),
+                };
+                self.frame(s, buf.len(), FrameKind::Bad(kind))
+            }
+        }
+    }
+
+    /// The declared length is readable but the byte there is not 0x1D.
+    fn mismatch(&mut self, buf: &[u8], s: usize, declared: usize, eof: bool) -> Scan {
+        let b = &buf[s..];
+        let t = memchr::memchr(RECORD_TERMINATOR, b);
+        if let Some(t) = t {
+            match next_is_plausible(&b[t + 1..], eof) {
+                None => return Scan::NeedMore,
+                Some(true) => {
+                    let problem = ErrorKind::LengthMismatch {
+                        declared,
+                        actual: t + 1,
+                    };
+                    return self.frame(
+                        s,
+                        s + t + 1,
+                        FrameKind::Record {
+                            problem: Some(problem),
+                        },
+                    );
+                }
+                Some(false) => {}
+            }
+        }
+        match next_is_plausible(&b[declared..], eof) {
+            None => return Scan::NeedMore,
+            Some(true) => {
+                let problem = ErrorKind::MissingRecordTerminator { declared };
+                return self.frame(
+                    s,
+                    s + declared,
+                    FrameKind::Record {
+                        problem: Some(problem),
+                    },
+                );
+            }
+            Some(false) => {}
+        }
+        match t {
+            Some(t) => {
+                let problem = ErrorKind::LengthMismatch {
+                    declared,
+                    actual: t + 1,
+                };
+                self.frame(
+                    s,
+                    s + t + 1,
+                    FrameKind::Record {
+                        problem: Some(problem),
+                    },
+                )
+            }
+            // No terminator anywhere in what we hold: an oversized record
+            // whose end is still to come, or a truncated one at EOF.
+            None if !eof => Scan::NeedMore,
+            None => {
+                let kind = ErrorKind::MissingRecordTerminator { declared };
+                self.frame(s, buf.len(), FrameKind::Bad(kind))
+            }
+        }
+    }
+
+    /// The record length is unreadable: skip to the next terminator, unless
+    /// a valid record is hidden behind leading garbage.
+    fn resync(&mut self, buf: &[u8], s: usize, eof: bool) -> Scan {
+        let b = &buf[s..];
+        let found = String::from_utf8_lossy(&b[..5]).into_owned();
+        let Some(t) = memchr::memchr(RECORD_TERMINATOR, b) else {
+            if !eof {
+                return Scan::NeedMore;
+            }
+            let kind = ErrorKind::Garbage {
+                len: b.len() as u64,
+            };
+            return self.frame(s, buf.len(), FrameKind::Bad(kind));
+        };
+        // A record ending at `t` whose length field agrees with it.
+        for q in 1..(t + 1).saturating_sub(MIN_RECORD_LEN - 1) {
+            if parse_digits(&b[q..q + 5]) == Some(t + 1 - q) {
+                let kind = ErrorKind::Garbage { len: q as u64 };
+                return self.frame(s, s + q, FrameKind::Bad(kind));
+            }
+        }
+        self.frame(
+            s,
+            s + t + 1,
+            FrameKind::Bad(ErrorKind::RecordLengthInvalid { found }),
+        )
+    }
+}
+
+/// Iterates over the frames of a complete in-memory input, yielding
+/// `(absolute offset of the frame, frame)`; frame offsets are relative to
+/// the whole input.
+pub struct Frames<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    scanner: Scanner,
+}
+
+impl<'a> Frames<'a> {
+    /// Frames of `buf`, which must hold the whole input.
+    pub fn new(buf: &'a [u8]) -> Self {
+        Frames {
+            buf,
+            pos: 0,
+            scanner: Scanner::new(),
+        }
+    }
+}
+
+impl Iterator for Frames<'_> {
+    type Item = Frame;
+
+    fn next(&mut self) -> Option<Frame> {
+        loop {
+            match self.scanner.next(&self.buf[self.pos..], true) {
+                Scan::Frame(mut f) => {
+                    f.start += self.pos;
+                    f.end += self.pos;
+                    self.pos = f.end;
+                    return Some(f);
+                }
+                Scan::End { .. } => {
+                    self.pos = self.buf.len();
+                    return None;
+                }
+                // With eof = true the scanner always decides.
+                Scan::NeedMore => unreachable!("scanner asked for more at EOF"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(body: &str) -> Vec<u8> {
+        // A minimal well-formed record: leader, empty directory, terminators.
+        let len = LEADER_LEN + body.len() + 2;
+        let mut v = format!("{len:05}nam a22000257a 4500").into_bytes();
+        v.truncate(LEADER_LEN);
+        v.extend_from_slice(body.as_bytes());
+        v.push(FIELD_TERMINATOR);
+        v.push(RECORD_TERMINATOR);
+        v
+    }
+
+    fn kinds(buf: &[u8]) -> Vec<(usize, usize, bool)> {
+        Frames::new(buf)
+            .map(|f| {
+                (
+                    f.start,
+                    f.end,
+                    matches!(f.kind, FrameKind::Record { problem: None }),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn clean_records() {
+        let mut buf = rec("");
+        buf.extend(rec("abc"));
+        assert_eq!(kinds(&buf), vec![(0, 26, true), (26, 55, true)]);
+    }
+
+    #[test]
+    fn empty_and_padding() {
+        assert!(kinds(b"").is_empty());
+        assert!(kinds(b"\n\r\n").is_empty());
+        let mut buf = rec("");
+        buf.extend_from_slice(b"\r\n");
+        buf.extend(rec(""));
+        assert_eq!(kinds(&buf), vec![(0, 26, true), (28, 54, true)]);
+    }
+
+    #[test]
+    fn garbage_before_record_is_separate_frame() {
+        let mut buf = b"XYZ".to_vec();
+        buf.extend(rec("a"));
+        let f: Vec<_> = Frames::new(&buf).collect();
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].kind, FrameKind::Bad(ErrorKind::Garbage { len: 3 }));
+        assert_eq!((f[1].start, f[1].index), (3, 1));
+    }
+
+    #[test]
+    fn wrong_length_trusts_terminator() {
+        let mut a = rec("abcdef");
+        a[..5].copy_from_slice(b"00030");
+        a.extend(rec(""));
+        let f: Vec<_> = Frames::new(&a).collect();
+        assert_eq!(f.len(), 2);
+        assert_eq!(
+            f[0].kind,
+            FrameKind::Record {
+                problem: Some(ErrorKind::LengthMismatch {
+                    declared: 30,
+                    actual: 32
+                })
+            }
+        );
+        assert_eq!(f[1].kind, FrameKind::Record { problem: None });
+    }
+
+    #[test]
+    fn truncated_last_record() {
+        let mut a = rec("abc");
+        let b = rec("abcdefghij");
+        a.extend_from_slice(&b[..20]);
+        let f: Vec<_> = Frames::new(&a).collect();
+        assert_eq!(f.len(), 2);
+        assert!(matches!(
+            f[1].kind,
+            FrameKind::Bad(ErrorKind::Truncated { .. })
+        ));
+    }
+
+    #[test]
+    fn chunked_matches_whole() {
+        let mut buf = Vec::new();
+        for i in 0..20 {
+            buf.extend(rec(&"x".repeat(i * 7)));
+            if i % 5 == 0 {
+                buf.extend_from_slice(b"junk");
+            }
+        }
+        let whole: Vec<_> = Frames::new(&buf).collect();
+        for chunk in [1, 3, 17, 64] {
+            let mut sc = Scanner::new();
+            let mut held: Vec<u8> = Vec::new();
+            let mut base = 0;
+            let mut got = Vec::new();
+            let mut fed = 0;
+            loop {
+                let eof = fed == buf.len();
+                match sc.next(&held, eof) {
+                    Scan::Frame(mut f) => {
+                        let end = f.end;
+                        f.start += base;
+                        f.end += base;
+                        base += end;
+                        held.drain(..end);
+                        got.push(f);
+                    }
+                    Scan::End { .. } => break,
+                    Scan::NeedMore => {
+                        let n = chunk.min(buf.len() - fed);
+                        held.extend_from_slice(&buf[fed..fed + n]);
+                        fed += n;
+                    }
+                }
+            }
+            assert_eq!(got, whole, "chunk size {chunk}");
+        }
+    }
+}

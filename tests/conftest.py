@@ -1,0 +1,54 @@
+"""Shared fixtures: where the real test data lives."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(os.environ.get("MARC_TEST_DATA", ROOT.parent / "shared" / "data"))
+
+
+def data_file(name: str) -> Path:
+    """Path of a real fixture; skips the test when the data folder is missing."""
+    p = DATA / name
+    if not p.exists():
+        pytest.skip(f"test data {p} not found (set MARC_TEST_DATA to ../shared/data)")
+    return p
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """The 250,000-record LoC corpus; opt-in with MARCARROW_CORPUS=1 (always on in CI)."""
+    if not (os.environ.get("MARCARROW_CORPUS") or os.environ.get("CI")):
+        pytest.skip("large corpus runs are opt-in: set MARCARROW_CORPUS=1")
+    script = DATA.parent / "scripts" / "fetch-corpus.sh"
+    if not script.exists():
+        pytest.skip(f"{script} not found")
+    out = subprocess.run(["bash", str(script)], check=True, capture_output=True, text=True)
+    return Path(out.stdout.strip().splitlines()[-1])
+
+
+def head_records(src: Path, dst: Path, n: int) -> Path:
+    """The first ``n`` records of ``src`` (split on 0x1D) written to ``dst``."""
+    written = 0
+    with open(src, "rb") as f, open(dst, "wb") as out:
+        buf = b""
+        while written < n:
+            chunk = f.read(1 << 20)
+            if not chunk:
+                break
+            buf += chunk
+            start = 0
+            while written < n:
+                end = buf.find(b"\x1d", start)
+                if end < 0:
+                    break
+                out.write(buf[start : end + 1])
+                written += 1
+                start = end + 1
+            buf = buf[start:]
+    return dst
