@@ -23,7 +23,9 @@ enum Input<'a> {
     Slice(&'a [u8]),
     Stream {
         reader: Box<dyn Read + Send + 'a>,
+        /// Initialised storage; the held bytes are `buf[pos..end]`.
         buf: Vec<u8>,
+        end: usize,
         eof: bool,
     },
 }
@@ -68,6 +70,7 @@ impl<'a> Reader<'a> {
             Input::Stream {
                 reader: Box::new(reader),
                 buf: Vec::new(),
+                end: 0,
                 eof: false,
             },
             policy,
@@ -123,7 +126,7 @@ impl<'a> Reader<'a> {
             }
             let (buf, eof): (&[u8], bool) = match &self.input {
                 Input::Slice(b) => (&b[self.pos..], true),
-                Input::Stream { buf, eof, .. } => (&buf[self.pos..], *eof),
+                Input::Stream { buf, end, eof, .. } => (&buf[self.pos..*end], *eof),
             };
             let frame = match self.scanner.next(buf, eof) {
                 Scan::Frame(f) => f,
@@ -216,17 +219,24 @@ impl<'a> Reader<'a> {
 
     /// Reads more bytes from a stream, compacting the buffer first.
     fn fill(&mut self) -> std::io::Result<()> {
-        let Input::Stream { reader, buf, eof } = &mut self.input else {
+        let Input::Stream {
+            reader,
+            buf,
+            end,
+            eof,
+        } = &mut self.input
+        else {
             unreachable!("a slice input is always at EOF");
         };
         if self.pos > 0 {
-            buf.drain(..self.pos);
+            buf.copy_within(self.pos..*end, 0);
+            *end -= self.pos;
             self.pos = 0;
         }
-        if buf.len() > MAX_RECORD_BYTES {
+        if *end > MAX_RECORD_BYTES {
             // Nothing ends a record within the cap: report it as garbage.
-            let n = buf.len();
-            buf.clear();
+            let n = *end;
+            *end = 0;
             let idx = self.scanner.frames_seen();
             let err = MarcError::new(idx, self.offset, ErrorKind::Garbage { len: n as u64 });
             self.offset += n as u64;
@@ -238,21 +248,29 @@ impl<'a> Reader<'a> {
             }
             return Ok(());
         }
-        let old = buf.len();
-        buf.resize(old + READ_CHUNK, 0);
-        let n = loop {
-            match reader.read(&mut buf[old..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    buf.truncate(old);
-                    return Err(e);
-                }
+        // Grow what we hold geometrically while one record is incomplete,
+        // so that rescanning it stays linear overall even when the reader
+        // hands out little at a time.
+        let held = *end;
+        let want = (held / 2).max(1);
+        let mut added = 0;
+        while added < want {
+            if buf.len() - *end < want - added {
+                buf.resize(*end + (want - added).max(READ_CHUNK), 0);
             }
-        };
-        buf.truncate(old + n);
-        if n == 0 {
-            *eof = true;
+            let n = loop {
+                match reader.read(&mut buf[*end..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            };
+            if n == 0 {
+                *eof = true;
+                break;
+            }
+            *end += n;
+            added += n;
         }
         Ok(())
     }

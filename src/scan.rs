@@ -219,6 +219,11 @@ impl Scanner {
     fn mismatch(&mut self, buf: &[u8], s: usize, declared: usize, eof: bool) -> Scan {
         let b = &buf[s..];
         let t = memchr::memchr(RECORD_TERMINATOR, b);
+        if t.is_none() && !eof {
+            // Decide only once the next terminator is in view, so that the
+            // answer does not depend on how the input was chunked.
+            return Scan::NeedMore;
+        }
         if let Some(t) = t {
             match next_is_plausible(&b[t + 1..], eof) {
                 None => return Scan::NeedMore,
@@ -266,9 +271,7 @@ impl Scanner {
                     },
                 )
             }
-            // No terminator anywhere in what we hold: an oversized record
-            // whose end is still to come, or a truncated one at EOF.
-            None if !eof => Scan::NeedMore,
+            // No terminator anywhere before EOF.
             None => {
                 let kind = ErrorKind::MissingRecordTerminator { declared };
                 self.frame(s, buf.len(), FrameKind::Bad(kind))
@@ -329,21 +332,19 @@ impl Iterator for Frames<'_> {
     type Item = Frame;
 
     fn next(&mut self) -> Option<Frame> {
-        loop {
-            match self.scanner.next(&self.buf[self.pos..], true) {
-                Scan::Frame(mut f) => {
-                    f.start += self.pos;
-                    f.end += self.pos;
-                    self.pos = f.end;
-                    return Some(f);
-                }
-                Scan::End { .. } => {
-                    self.pos = self.buf.len();
-                    return None;
-                }
-                // With eof = true the scanner always decides.
-                Scan::NeedMore => unreachable!("scanner asked for more at EOF"),
+        match self.scanner.next(&self.buf[self.pos..], true) {
+            Scan::Frame(mut f) => {
+                f.start += self.pos;
+                f.end += self.pos;
+                self.pos = f.end;
+                Some(f)
             }
+            Scan::End { .. } => {
+                self.pos = self.buf.len();
+                None
+            }
+            // With eof = true the scanner always decides.
+            Scan::NeedMore => unreachable!("scanner asked for more at EOF"),
         }
     }
 }

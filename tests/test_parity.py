@@ -13,11 +13,10 @@ import warnings
 from pathlib import Path
 
 import pymarc
-from pymarc.record import normalize_subfield_code
 import pytest
 from conftest import data_file, head_records
-
 from marcarrow import _marcarrow
+from pymarc.record import normalize_subfield_code
 
 UTF8_FILES = [
     "loc-bib-386.mrc",
