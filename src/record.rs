@@ -318,6 +318,9 @@ impl Parser {
             bytes.len()
         };
 
+        if data_end <= LEADER_LEN {
+            return Err(pos.err(ErrorKind::DirectoryInvalid("record ends after the leader")));
+        }
         let base = match check_base(bytes, data_end) {
             Ok(b) => b,
             Err(why) => {

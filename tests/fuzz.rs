@@ -43,9 +43,17 @@ fn corpus() -> Vec<Vec<u8>> {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
     let mut recs = Vec::new();
-    for name in ["loc-bib-386.mrc", "pride-many-errors-383.mrc", "pymarc/bad_records.mrc"] {
+    for name in [
+        "loc-bib-386.mrc",
+        "pride-many-errors-383.mrc",
+        "pymarc/bad_records.mrc",
+    ] {
         if let Ok(d) = std::fs::read(dir.join(name)) {
-            recs.extend(d.split_inclusive(|&b| b == 0x1D).take(60).map(<[u8]>::to_vec));
+            recs.extend(
+                d.split_inclusive(|&b| b == 0x1D)
+                    .take(60)
+                    .map(<[u8]>::to_vec),
+            );
         }
     }
     if recs.is_empty() {
@@ -54,7 +62,11 @@ fn corpus() -> Vec<Vec<u8>> {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/marcarrow/data/loc-bib-386.mrc"),
         )
         .expect("bundled sample");
-        recs.extend(d.split_inclusive(|&b| b == 0x1D).take(60).map(<[u8]>::to_vec));
+        recs.extend(
+            d.split_inclusive(|&b| b == 0x1D)
+                .take(60)
+                .map(<[u8]>::to_vec),
+        );
     }
     recs
 }
@@ -105,13 +117,19 @@ fn run(r: &mut Reader<'_>, len: usize, seed: u64) -> Vec<String> {
         match item {
             Ok(i) => {
                 assert!((i.offset as usize) < len, "seed {seed}: offset past input");
-                assert!(last.is_none_or(|l| i.offset > l), "seed {seed}: offsets go forward");
+                assert!(
+                    last.is_none_or(|l| i.offset > l),
+                    "seed {seed}: offsets go forward"
+                );
                 last = Some(i.offset);
                 // Walk every subfield: views must stay in bounds.
                 let mut n = 0;
                 for f in i.record.fields() {
                     n += f.data.len();
-                    n += f.subfields().map(|s| s.code.len() + s.value.len()).sum::<usize>();
+                    n += f
+                        .subfields()
+                        .map(|s| s.code.len() + s.value.len())
+                        .sum::<usize>();
                 }
                 log.push(format!("{} {} {}", i.index, i.offset, n));
             }
@@ -122,7 +140,10 @@ fn run(r: &mut Reader<'_>, len: usize, seed: u64) -> Vec<String> {
         let e = &p.error;
         assert!((e.byte_offset as usize) < len.max(1), "seed {seed}: {p}");
         if let Some(at) = e.error_offset {
-            assert!((at as usize) < len && at >= e.byte_offset, "seed {seed}: {p}");
+            assert!(
+                (at as usize) < len && at >= e.byte_offset,
+                "seed {seed}: {p}"
+            );
         }
         assert!(e.record_index < r.frames_seen(), "seed {seed}: {p}");
         log.push(p.to_string());

@@ -23,14 +23,23 @@ fn data(name: &str) -> Option<Vec<u8>> {
 
 /// What a reader delivered: (index, offset, leader, field count) per record,
 /// the raised error, and the problems.
-type Outcome = (Vec<(u64, u64, Vec<u8>, usize)>, Option<MarcError>, Vec<Problem>);
+type Outcome = (
+    Vec<(u64, u64, Vec<u8>, usize)>,
+    Option<MarcError>,
+    Vec<Problem>,
+);
 
 fn read_all(mut r: Reader<'_>) -> Outcome {
     let mut recs = Vec::new();
     let mut err = None;
     while let Some(item) = r.next_record().expect("no I/O error") {
         match item {
-            Ok(i) => recs.push((i.index, i.offset, i.record.leader().to_vec(), i.record.len())),
+            Ok(i) => recs.push((
+                i.index,
+                i.offset,
+                i.record.leader().to_vec(),
+                i.record.len(),
+            )),
             Err(e) => err = Some(e),
         }
     }
@@ -62,7 +71,9 @@ fn kinds(problems: &[Problem], action: Action) -> std::collections::BTreeMap<Str
 
 #[test]
 fn pride_errors_match_pymarc_counts() {
-    let Some(d) = data("pride-many-errors-383.mrc") else { return };
+    let Some(d) = data("pride-many-errors-383.mrc") else {
+        return;
+    };
     for policy in [ErrorPolicy::Skip, ErrorPolicy::Lenient] {
         let (recs, err, problems) = read_all(Reader::from_slice(&d, policy));
         assert!(err.is_none());
@@ -80,7 +91,9 @@ fn pride_errors_match_pymarc_counts() {
         for p in &problems {
             let e = &p.error;
             assert!(d[e.byte_offset as usize..].starts_with(&d[e.byte_offset as usize..][..5]));
-            assert!(d[e.byte_offset as usize..][..5].iter().all(u8::is_ascii_digit));
+            assert!(d[e.byte_offset as usize..][..5]
+                .iter()
+                .all(u8::is_ascii_digit));
             if let Some(at) = e.error_offset {
                 assert!(at >= e.byte_offset && (at as usize) < d.len());
             }
@@ -93,19 +106,28 @@ fn pride_errors_match_pymarc_counts() {
     }
     let (recs, err, problems) = read_all(Reader::from_slice(&d, ErrorPolicy::Strict));
     let err = err.expect("strict raises");
-    assert_eq!(recs.len() as u64, err.record_index, "every record before the bad one");
+    assert_eq!(
+        recs.len() as u64,
+        err.record_index,
+        "every record before the bad one"
+    );
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].action, Action::Raised);
 }
 
 #[test]
 fn hathi_oversize_records_need_lenient() {
-    let Some(d) = data("hathi-oversize-5.mrc") else { return };
+    let Some(d) = data("hathi-oversize-5.mrc") else {
+        return;
+    };
     let (recs, err, problems) = read_all(Reader::from_slice(&d, ErrorPolicy::Lenient));
     assert!(err.is_none());
     assert_eq!(recs.len(), 5);
     assert!(problems.iter().all(|p| p.action == Action::Repaired));
-    let big = recs.iter().find(|r| &r.2[..5] == b"99999").expect("an oversize record");
+    let big = recs
+        .iter()
+        .find(|r| &r.2[..5] == b"99999")
+        .expect("an oversize record");
     assert!(big.3 > 10_000, "the oversize record has all its fields");
     // Terminators are the truth: every field of every record ends in 0x1E.
     let (recs_skip, _, problems_skip) = read_all(Reader::from_slice(&d, ErrorPolicy::Skip));
@@ -113,18 +135,29 @@ fn hathi_oversize_records_need_lenient() {
     assert_eq!(problems_skip.len(), 1);
     let (recs_strict, err, _) = read_all(Reader::from_slice(&d, ErrorPolicy::Strict));
     assert_eq!(recs_strict.len(), 3);
-    assert!(matches!(err.unwrap().kind, ErrorKind::LengthMismatch { declared: 99999, .. }));
+    assert!(matches!(
+        err.unwrap().kind,
+        ErrorKind::LengthMismatch {
+            declared: 99999,
+            ..
+        }
+    ));
 }
 
 #[test]
 fn truncated_file_and_empty_input() {
-    let Some(d) = data("loc-bib-386.mrc") else { return };
+    let Some(d) = data("loc-bib-386.mrc") else {
+        return;
+    };
     let last_start = d[..d.len() - 1].iter().rposition(|&b| b == 0x1D).unwrap() + 1;
     let cut = &d[..last_start + (d.len() - last_start) / 2];
     let (recs, err, _) = read_all(Reader::from_slice(cut, ErrorPolicy::Strict));
     assert_eq!(recs.len(), 385);
     let err = err.unwrap();
-    assert_eq!((err.record_index, err.byte_offset), (385, last_start as u64));
+    assert_eq!(
+        (err.record_index, err.byte_offset),
+        (385, last_start as u64)
+    );
     assert!(matches!(err.kind, ErrorKind::Truncated { .. }));
     let (recs, err, problems) = read_all(Reader::from_slice(cut, ErrorPolicy::Skip));
     assert_eq!((recs.len(), err, problems.len()), (385, None, 1));
@@ -135,7 +168,9 @@ fn truncated_file_and_empty_input() {
 
 #[test]
 fn pymarc_bad_records() {
-    let Some(d) = data("pymarc/bad_records.mrc") else { return };
+    let Some(d) = data("pymarc/bad_records.mrc") else {
+        return;
+    };
     // pymarc: records 0 and 7 are good, the rest are bad in seven ways.
     let (recs, _, problems) = read_all(Reader::from_slice(&d, ErrorPolicy::Skip));
     assert_eq!(recs.iter().map(|r| r.0).collect::<Vec<_>>(), vec![0, 7]);
@@ -143,10 +178,18 @@ fn pymarc_bad_records() {
     // Lenient repairs the three bad base addresses from the terminators.
     let (recs, _, problems) = read_all(Reader::from_slice(&d, ErrorPolicy::Lenient));
     assert_eq!(recs.len(), 5);
-    assert_eq!(problems.iter().filter(|p| p.action == Action::Repaired).count(), 3);
+    assert_eq!(
+        problems
+            .iter()
+            .filter(|p| p.action == Action::Repaired)
+            .count(),
+        3
+    );
     // bad_subfield_code.dat: a 245 one byte longer than its entry says;
     // lenient takes the fields between the terminators.
-    let Some(d) = data("pymarc/bad_subfield_code.dat") else { return };
+    let Some(d) = data("pymarc/bad_subfield_code.dat") else {
+        return;
+    };
     let (recs, _, _) = read_all(Reader::from_slice(&d, ErrorPolicy::Skip));
     assert!(recs.is_empty());
     let (recs, _, problems) = read_all(Reader::from_slice(&d, ErrorPolicy::Lenient));

@@ -3,12 +3,14 @@
 from os import PathLike
 from typing import Any, Literal
 
+__all__ = ["summarize", "_records", "__version__"]
+
 __version__: str
 
-Source = str | PathLike[str] | bytes
-Policy = Literal["strict", "lenient", "skip"]
+_Source = str | PathLike[str] | bytes
+_Policy = Literal["strict", "lenient", "skip"]
 
-def summarize(source: Source, *, errors: Policy = "strict") -> dict[str, Any]:
+def summarize(source: _Source, *, errors: _Policy = "strict") -> dict[str, Any]:
     """Read a whole source and count what it holds.
 
     Returns a dict with ``records``, ``frames``, ``bytes``, ``fields``,
@@ -25,6 +27,6 @@ def summarize(source: Source, *, errors: Policy = "strict") -> dict[str, Any]:
     """
 
 def _records(
-    source: Source, *, errors: Policy = "strict"
+    source: _Source, *, errors: _Policy = "strict"
 ) -> tuple[list[tuple[int, int, str, list[Any]]], list[dict[str, Any]]]:
     """Test-only: every record as plain Python values, and the problems."""
