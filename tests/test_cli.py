@@ -5,9 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import data_file
-
 import marcarrow
+from conftest import data_file
 from marcarrow.__main__ import main
 
 

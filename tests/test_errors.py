@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pymarc
 import pytest
-from conftest import data_file
 
 import marcarrow
+from conftest import data_file
 from marcarrow import _marcarrow
 
 

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pymarc
 import pytest
+from pymarc.record import normalize_subfield_code
+
 from conftest import data_file, head_records
 from marcarrow import _marcarrow
-from pymarc.record import normalize_subfield_code
 
 UTF8_FILES = [
     "loc-bib-386.mrc",
