@@ -12,6 +12,72 @@ use crate::error::{Action, ErrorKind, ErrorPolicy, MarcError, Problem};
 use crate::record::{ParseOptions, Parser, RecordPos, RecordView};
 use crate::scan::{FrameKind, Scan, Scanner};
 
+/// What to do with one frame, decided by [`process_frame`].
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// The parser holds a valid record: take its view.
+    Deliver,
+    /// Skipped (and reported).
+    Skip,
+    /// Strict policy: stop with this error (also reported).
+    Raise(MarcError),
+}
+
+/// Applies `policy` to one frame: framing problems, then parsing. Every
+/// problem is appended to `problems`; on [`Step::Deliver`] the parser holds
+/// the record for [`Parser::view`]. Shared by [`Reader`] and the pipeline's
+/// workers so that both make the same decisions.
+pub(crate) fn process_frame(
+    parser: &mut Parser,
+    policy: ErrorPolicy,
+    kind: FrameKind,
+    bytes: &[u8],
+    pos: RecordPos,
+    problems: &mut Vec<Problem>,
+    repairs: &mut Vec<MarcError>,
+) -> Step {
+    let raise_or_skip = |err: MarcError, problems: &mut Vec<Problem>| match policy {
+        ErrorPolicy::Strict => {
+            problems.push(Problem {
+                error: err.clone(),
+                action: Action::Raised,
+            });
+            Step::Raise(err)
+        }
+        ErrorPolicy::Lenient | ErrorPolicy::Skip => {
+            problems.push(Problem {
+                error: err,
+                action: Action::Skipped,
+            });
+            Step::Skip
+        }
+    };
+    let framing = match kind {
+        FrameKind::Bad(kind) => return raise_or_skip(MarcError::new(pos.index, pos.offset, kind), problems),
+        FrameKind::Record { problem } => problem,
+    };
+    if let Some(kind) = framing {
+        let err = MarcError::new(pos.index, pos.offset, kind);
+        if policy != ErrorPolicy::Lenient {
+            return raise_or_skip(err, problems);
+        }
+        problems.push(Problem {
+            error: err,
+            action: Action::Repaired,
+        });
+    }
+    repairs.clear();
+    let checked = parser.check(bytes, pos, repairs);
+    problems.extend(repairs.drain(..).map(|error| Problem {
+        error,
+        action: Action::Repaired,
+    }));
+    match checked {
+        Ok(()) => Step::Deliver,
+        Err(e) => raise_or_skip(e, problems),
+    }
+}
+
 /// Bytes read from a stream at a time.
 const READ_CHUNK: usize = 1 << 20;
 /// Longest stretch the reader holds while looking for a record's end. Real
@@ -146,28 +212,6 @@ impl<'a> Reader<'a> {
             let end = self.pos + frame.end;
             self.pos = end;
             self.offset += frame.end as u64;
-            let framing = match frame.kind {
-                FrameKind::Bad(kind) => {
-                    let err = MarcError::new(frame.index, rec_offset, kind);
-                    if let Some(e) = self.fail_or_skip(err) {
-                        return Ok(Some(Err(e)));
-                    }
-                    continue;
-                }
-                FrameKind::Record { problem } => problem,
-            };
-            if let Some(kind) = framing {
-                let err = MarcError::new(frame.index, rec_offset, kind);
-                match self.policy {
-                    ErrorPolicy::Lenient => self.report(err, Action::Repaired),
-                    _ => {
-                        if let Some(e) = self.fail_or_skip(err) {
-                            return Ok(Some(Err(e)));
-                        }
-                        continue;
-                    }
-                }
-            }
             let bytes: &[u8] = match &self.input {
                 Input::Slice(b) => &b[start..end],
                 Input::Stream { buf, .. } => &buf[start..end],
@@ -176,19 +220,21 @@ impl<'a> Reader<'a> {
                 index: frame.index,
                 offset: rec_offset,
             };
-            self.repairs.clear();
-            let checked = self.parser.check(bytes, pos, &mut self.repairs);
-            for r in self.repairs.drain(..) {
-                self.problems.push(Problem {
-                    error: r,
-                    action: Action::Repaired,
-                });
-            }
-            if let Err(e) = checked {
-                if let Some(e) = self.fail_or_skip(e) {
+            match process_frame(
+                &mut self.parser,
+                self.policy,
+                frame.kind,
+                bytes,
+                pos,
+                &mut self.problems,
+                &mut self.repairs,
+            ) {
+                Step::Deliver => {}
+                Step::Skip => continue,
+                Step::Raise(e) => {
+                    self.done = true;
                     return Ok(Some(Err(e)));
                 }
-                continue;
             }
             let bytes: &[u8] = match &self.input {
                 Input::Slice(b) => &b[start..end],
