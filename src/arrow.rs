@@ -16,7 +16,9 @@
 
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, ListArray, RecordBatch, StringArray, StructArray, UInt32Array, UInt64Array};
+use arrow_array::{
+    ArrayRef, ListArray, RecordBatch, StringArray, StructArray, UInt32Array, UInt64Array,
+};
 use arrow_buffer::{Buffer, NullBufferBuilder, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, SchemaRef};
 
@@ -67,7 +69,11 @@ fn field_fields() -> Fields {
         utf8("value", true),
         Field::new(
             "subfields",
-            DataType::List(Arc::new(Field::new("item", DataType::Struct(subfield_fields()), false))),
+            DataType::List(Arc::new(Field::new(
+                "item",
+                DataType::Struct(subfield_fields()),
+                false,
+            ))),
             true,
         ),
     ])
@@ -79,7 +85,11 @@ pub fn nested_schema() -> SchemaRef {
         utf8("leader", false),
         Field::new(
             "fields",
-            DataType::List(Arc::new(Field::new("item", DataType::Struct(field_fields()), false))),
+            DataType::List(Arc::new(Field::new(
+                "item",
+                DataType::Struct(field_fields()),
+                false,
+            ))),
             false,
         ),
     ]))
@@ -374,11 +384,18 @@ impl BatchBuilder {
         let schema = nested_schema();
         let sub_struct = StructArray::try_new(
             subfield_fields(),
-            vec![Arc::new(self.code.finish()?) as ArrayRef, Arc::new(self.sub_value.finish()?)],
+            vec![
+                Arc::new(self.code.finish()?) as ArrayRef,
+                Arc::new(self.sub_value.finish()?),
+            ],
             None,
         )?;
         let subfields = ListArray::try_new(
-            Arc::new(Field::new("item", DataType::Struct(subfield_fields()), false)),
+            Arc::new(Field::new(
+                "item",
+                DataType::Struct(subfield_fields()),
+                false,
+            )),
             OffsetBuffer::new(ScalarBuffer::from(self.sub_offsets)),
             Arc::new(sub_struct),
             self.sub_nulls.finish(),
@@ -400,13 +417,21 @@ impl BatchBuilder {
             Arc::new(field_struct),
             None,
         )?;
-        RecordBatch::try_new(schema, vec![Arc::new(self.leader.finish()?), Arc::new(fields)])
+        RecordBatch::try_new(
+            schema,
+            vec![Arc::new(self.leader.finish()?), Arc::new(fields)],
+        )
     }
 
     fn finish_long(mut self) -> Result<RecordBatch, ArrowError> {
-        let field_index = UInt32Array::try_new(ScalarBuffer::from(self.field_index), self.field_index_nulls.finish())?;
-        let subfield_index =
-            UInt32Array::try_new(ScalarBuffer::from(self.subfield_index), self.subfield_index_nulls.finish())?;
+        let field_index = UInt32Array::try_new(
+            ScalarBuffer::from(self.field_index),
+            self.field_index_nulls.finish(),
+        )?;
+        let subfield_index = UInt32Array::try_new(
+            ScalarBuffer::from(self.subfield_index),
+            self.subfield_index_nulls.finish(),
+        )?;
         RecordBatch::try_new(
             long_schema(),
             vec![

@@ -7,6 +7,9 @@
 //!   directory, fields and subfields.
 //! - [`reader`] drives both over a slice or an `io::Read`, applying the
 //!   caller's [`ErrorPolicy`].
+//! - [`arrow`] builds Arrow RecordBatches (nested or long layout) from
+//!   parsed records; [`pipeline`] does that in parallel, in order, with
+//!   bounded memory; [`source`] opens files and compressed streams.
 //! - [`stats`] summarises a source (what `python -m marcarrow` prints).
 //!
 //! ```
@@ -25,10 +28,13 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod arrow;
 pub mod error;
+pub mod pipeline;
 pub mod reader;
 pub mod record;
 pub mod scan;
+pub mod source;
 pub mod stats;
 
 #[cfg(feature = "python")]

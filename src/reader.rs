@@ -53,7 +53,9 @@ pub(crate) fn process_frame(
         }
     };
     let framing = match kind {
-        FrameKind::Bad(kind) => return raise_or_skip(MarcError::new(pos.index, pos.offset, kind), problems),
+        FrameKind::Bad(kind) => {
+            return raise_or_skip(MarcError::new(pos.index, pos.offset, kind), problems)
+        }
         FrameKind::Record { problem } => problem,
     };
     if let Some(kind) = framing {

@@ -8,14 +8,101 @@
 
 from __future__ import annotations
 
+import warnings
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
-from marcarrow._marcarrow import __version__, summarize
+from marcarrow._marcarrow import BatchReader, __version__, read_batches, summarize
 from marcarrow.exceptions import MarcError, MarcWarning
 
-__all__ = ["SAMPLE", "MarcError", "MarcWarning", "__version__", "summarize"]
+if TYPE_CHECKING:
+    import polars
+    import pyarrow
+
+__all__ = [
+    "SAMPLE",
+    "BatchReader",
+    "MarcError",
+    "MarcWarning",
+    "__version__",
+    "read_arrow",
+    "read_batches",
+    "read_polars",
+    "summarize",
+]
 
 #: A bundled sample: 386 real Library of Congress records (UTF-8). See
 #: ``marcarrow/data/README.md`` for provenance and licence.
 SAMPLE: Path = Path(str(resources.files("marcarrow") / "data" / "loc-bib-386.mrc"))
+
+
+def _warn_problems(reader: BatchReader) -> None:
+    problems = reader.errors
+    latin1 = reader.latin1_records
+    if problems:
+        first = "; ".join(p["message"] for p in problems[:3])
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        warnings.warn(
+            f"{len(problems)} problem(s) in the MARC input: {first}{more}",
+            MarcWarning,
+            stacklevel=3,
+        )
+    if latin1:
+        warnings.warn(
+            f"{latin1} record(s) are not marked UTF-8 (leader/09) and were decoded as Latin-1",
+            MarcWarning,
+            stacklevel=3,
+        )
+
+
+def read_arrow(
+    source: Any,
+    *,
+    layout: Literal["nested", "long"] = "nested",
+    batch_size: int | None = None,
+    threads: int | None = None,
+    errors: Literal["strict", "lenient", "skip"] = "strict",
+) -> pyarrow.Table:
+    """Read MARC records into a :class:`pyarrow.Table`.
+
+    Under ``strict`` a malformed record raises :class:`MarcError`; under
+    ``lenient`` and ``skip`` one :class:`MarcWarning` summarises the problems.
+
+    >>> import marcarrow
+    >>> marcarrow.read_arrow(marcarrow.SAMPLE).num_rows
+    386
+    """
+    import pyarrow as pa
+
+    reader = read_batches(
+        source, layout=layout, batch_size=batch_size, threads=threads, errors=errors
+    )
+    batches = [pa.record_batch(b) for b in reader]
+    table = pa.Table.from_batches(batches, schema=pa.schema(reader))
+    _warn_problems(reader)
+    return table
+
+
+def read_polars(
+    source: Any,
+    *,
+    layout: Literal["nested", "long"] = "nested",
+    batch_size: int | None = None,
+    threads: int | None = None,
+    errors: Literal["strict", "lenient", "skip"] = "strict",
+) -> polars.DataFrame:
+    """Read MARC records into a :class:`polars.DataFrame`.
+
+    >>> import marcarrow
+    >>> marcarrow.read_polars(marcarrow.SAMPLE, layout="long").columns[:3]
+    ['record_index', 'field_index', 'tag']
+    """
+    import polars as pl
+
+    table = read_arrow(
+        source, layout=layout, batch_size=batch_size, threads=threads, errors=errors
+    )
+    df = pl.from_arrow(table)
+    assert isinstance(df, pl.DataFrame)
+    return df

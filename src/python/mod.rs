@@ -11,6 +11,7 @@ use crate::error::ErrorPolicy;
 use crate::reader::Reader;
 use crate::stats;
 
+mod batches;
 mod errors;
 
 fn policy(errors: &str) -> PyResult<ErrorPolicy> {
@@ -170,5 +171,7 @@ fn _marcarrow(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(summarize, m)?)?;
     m.add_function(wrap_pyfunction!(_records, m)?)?;
+    m.add_function(wrap_pyfunction!(batches::read_batches, m)?)?;
+    m.add_class::<batches::PyBatchReader>()?;
     Ok(())
 }

@@ -1,0 +1,302 @@
+//! `read_batches`: the pipeline as a Python iterator and Arrow stream.
+
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+
+use arrow_array::{RecordBatch, RecordBatchReader};
+use arrow_schema::{ArrowError, SchemaRef};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString};
+use pyo3_arrow::{PyRecordBatch, PyRecordBatchReader, PySchema};
+
+use crate::arrow::Layout;
+use crate::error::{ErrorPolicy, Problem};
+use crate::pipeline::{self, BatchStream, PipelineError, PipelineOptions, Source};
+use crate::source;
+
+use super::errors;
+
+const ACCEPTED: &str = "str or os.PathLike (a path), bytes, bytearray, memoryview, \
+    a binary file object (open(..., 'rb'), io.BytesIO, anything with readinto or read), \
+    or a socket.socket";
+
+/// Reads a Python binary file object (or socket) in large blocks, taking
+/// the GIL once per block.
+struct PyRead {
+    obj: Py<PyAny>,
+    socket: bool,
+}
+
+impl Read for PyRead {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        Python::attach(|py| {
+            let obj = self.obj.bind(py);
+            let method = if self.socket { "recv" } else { "read" };
+            let data = obj
+                .call_method1(method, (buf.len(),))
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            if data.is_none() {
+                // A non-blocking stream with nothing ready: read again.
+                return Err(std::io::Error::from(std::io::ErrorKind::Interrupted));
+            }
+            let b = data
+                .cast::<PyBytes>()
+                .map_err(|_| std::io::Error::other("read() did not return bytes"))?;
+            let b = b.as_bytes();
+            let n = b.len().min(buf.len());
+            buf[..n].copy_from_slice(&b[..n]);
+            Ok(n)
+        })
+    }
+}
+
+/// One type detection for every input; see `ACCEPTED`.
+pub(crate) fn detect_source(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Source> {
+    let shared = |v: Vec<u8>| -> PyResult<Source> { Ok(source::from_shared(Arc::new(v))?) };
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        // Immutable: shared with the workers without a copy.
+        let backed: PyBackedBytes = b.clone().into();
+        return Ok(source::from_shared(Arc::new(backed))?);
+    }
+    if let Ok(b) = obj.cast::<PyByteArray>() {
+        // Mutable: a writer could change it under us, so copy once.
+        return shared(b.to_vec());
+    }
+    if obj.is_instance_of::<PyMemoryView>() {
+        let data: Vec<u8> = obj.call_method0("tobytes")?.extract()?;
+        return shared(data);
+    }
+    let os = py.import("os")?;
+    if obj.is_instance_of::<PyString>() || obj.is_instance(&os.getattr("PathLike")?)? {
+        let path: std::path::PathBuf = os.call_method1("fsdecode", (obj,))?.extract()?;
+        let path2 = path.clone();
+        return py
+            .detach(move || source::open_path(&path2))
+            .map_err(|e| errors::io_error(e, &path));
+    }
+    let io = py.import("io")?;
+    if obj.is_instance(&io.getattr("TextIOBase")?)? {
+        return Err(PyTypeError::new_err(
+            "marcarrow reads bytes, but this file was opened in text mode: open it with 'rb'",
+        ));
+    }
+    if obj.is_instance(&io.getattr("BytesIO")?)? {
+        // Its buffer is writable: copy its contents once.
+        let data: Vec<u8> = obj.call_method0("getvalue")?.extract()?;
+        let at: usize = obj.call_method0("tell")?.extract()?;
+        return shared(data[at.min(data.len())..].to_vec());
+    }
+    let socket = py.import("socket")?;
+    if obj.is_instance(&socket.getattr("socket")?)? {
+        let r = PyRead {
+            obj: obj.clone().unbind(),
+            socket: true,
+        };
+        return Ok(Source::Reader(Box::new(r)));
+    }
+    if obj.hasattr("read")? {
+        let r = PyRead {
+            obj: obj.clone().unbind(),
+            socket: false,
+        };
+        let r = py.detach(move || source::decompressing(Box::new(r)))?;
+        return Ok(Source::Reader(r));
+    }
+    Err(PyTypeError::new_err(format!(
+        "cannot read MARC from {}: expected {ACCEPTED}",
+        obj.get_type().name()?
+    )))
+}
+
+fn pipeline_err(py: Python<'_>, e: PipelineError) -> PyErr {
+    match e {
+        PipelineError::Marc(m) => errors::to_pyerr(py, &m),
+        PipelineError::Io(e) => e.into(),
+        other => pyo3::exceptions::PyRuntimeError::new_err(other.to_string()),
+    }
+}
+
+/// Adapts a `BatchStream` to arrow's `RecordBatchReader` for the C stream
+/// interface; errors become the stream's error message.
+struct StreamAdapter(BatchStream);
+
+impl Iterator for StreamAdapter {
+    type Item = Result<RecordBatch, ArrowError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0
+            .next()
+            .map(|r| r.map_err(|e| ArrowError::ExternalError(Box::new(e))))
+    }
+}
+
+impl RecordBatchReader for StreamAdapter {
+    fn schema(&self) -> SchemaRef {
+        self.0.schema()
+    }
+}
+
+/// A stream of MARC records as Arrow RecordBatches.
+///
+/// Iterate it for batches (each implements ``__arrow_c_array__``), or hand
+/// it to anything that takes an Arrow C stream (``pa.table(reader)``,
+/// ``pl.DataFrame(reader)``, DuckDB). A stream can be consumed once.
+#[pyclass(module = "marcarrow._marcarrow", name = "BatchReader")]
+pub struct PyBatchReader {
+    stream: Mutex<Option<BatchStream>>,
+    schema: SchemaRef,
+    problems: Arc<Mutex<Vec<Problem>>>,
+    counters: Arc<pipeline::Counters>,
+    stats: Arc<Mutex<(u64, u64)>>,
+}
+
+#[pymethods]
+impl PyBatchReader {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<PyRecordBatch>> {
+        let mut guard = self.stream.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(stream) = guard.as_mut() else {
+            return Ok(None);
+        };
+        let item = py.detach(|| stream.next());
+        *self.stats.lock().unwrap_or_else(|p| p.into_inner()) =
+            (stream.records(), stream.latin1_records());
+        match item {
+            Some(Ok(b)) => Ok(Some(PyRecordBatch::new(b))),
+            Some(Err(e)) => {
+                *guard = None;
+                Err(pipeline_err(py, e))
+            }
+            None => {
+                *guard = None;
+                Ok(None)
+            }
+        }
+    }
+
+    /// The Arrow C stream (PyCapsule interface). Consumes the reader.
+    #[pyo3(signature = (requested_schema = None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let stream = self
+            .stream
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .ok_or_else(|| PyValueError::new_err("this stream has already been consumed"))?;
+        let reader = PyRecordBatchReader::new(Box::new(StreamAdapter(stream)));
+        let obj = Bound::new(py, reader)?;
+        obj.call_method1("__arrow_c_stream__", (requested_schema,))
+    }
+
+    /// The schema (PyCapsule interface).
+    fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let s = Bound::new(py, PySchema::new(self.schema.clone()))?;
+        s.call_method0("__arrow_c_schema__")
+    }
+
+    /// Problems reported so far: dicts with ``record_index``,
+    /// ``byte_offset``, ``error_offset``, ``tag``, ``reason``, ``action``
+    /// and ``message``.
+    #[getter]
+    fn errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for p in self
+            .problems
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            list.append(errors::problem_dict(py, p)?)?;
+        }
+        Ok(list)
+    }
+
+    /// Records delivered so far through iteration.
+    #[getter]
+    fn records_read(&self) -> u64 {
+        self.stats.lock().unwrap_or_else(|p| p.into_inner()).0
+    }
+
+    /// Records delivered so far whose strings were decoded as Latin-1
+    /// (records not marked UTF-8, until MARC-8 decoding lands).
+    #[getter]
+    fn latin1_records(&self) -> u64 {
+        self.stats.lock().unwrap_or_else(|p| p.into_inner()).1
+    }
+
+    /// Chunks handed to workers so far (for diagnostics and tests).
+    #[getter]
+    fn _chunks_dispatched(&self) -> u64 {
+        self.counters
+            .chunks_dispatched
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Whether the reader thread has exited.
+    #[getter]
+    fn _reader_done(&self) -> bool {
+        self.counters
+            .reader_done
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Stops reading and frees the pipeline.
+    fn close(&self) {
+        self.stream.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}
+
+/// Reads MARC records into a stream of Arrow RecordBatches.
+#[pyfunction]
+#[pyo3(signature = (source, *, layout = "nested", batch_size = None, threads = None, errors = "strict", _max_in_flight = None, _fail_at_chunk = None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn read_batches(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    layout: &str,
+    batch_size: Option<usize>,
+    threads: Option<usize>,
+    errors: &str,
+    _max_in_flight: Option<usize>,
+    _fail_at_chunk: Option<u64>,
+) -> PyResult<PyBatchReader> {
+    let layout = Layout::parse(layout).ok_or_else(|| {
+        PyValueError::new_err(format!("layout must be 'nested' or 'long', not {layout:?}"))
+    })?;
+    let policy = ErrorPolicy::parse(errors).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "errors must be 'strict', 'lenient' or 'skip', not {errors:?}"
+        ))
+    })?;
+    if batch_size == Some(0) || threads == Some(0) {
+        return Err(PyValueError::new_err(
+            "batch_size and threads must be at least 1",
+        ));
+    }
+    let src = detect_source(py, source)?;
+    let opts = PipelineOptions {
+        layout,
+        batch_size: batch_size.unwrap_or(pipeline::DEFAULT_BATCH_SIZE),
+        threads,
+        policy,
+        max_in_flight: _max_in_flight,
+        fail_at_chunk: _fail_at_chunk,
+        ..PipelineOptions::default()
+    };
+    let stream = pipeline::start(src, opts).map_err(|e| pipeline_err(py, e))?;
+    Ok(PyBatchReader {
+        schema: stream.schema(),
+        problems: stream.problems(),
+        counters: stream.counters(),
+        stream: Mutex::new(Some(stream)),
+        stats: Arc::new(Mutex::new((0, 0))),
+    })
+}
