@@ -326,26 +326,22 @@ impl ReaderCtx {
         let mut pos = 0;
         let mut frames = Vec::new();
         let mut chunk_start = 0;
-        loop {
-            match scanner.next(&buf[pos..], true) {
-                Scan::Frame(f) => {
-                    frames.push(FrameRef {
-                        index: f.index,
-                        offset: (pos + f.start) as u64,
-                        start: pos + f.start,
-                        end: pos + f.end,
-                        kind: f.kind,
-                    });
-                    pos += f.end;
-                    if self.full(&frames, pos - chunk_start) {
-                        let fr = std::mem::take(&mut frames);
-                        if !self.dispatch(ChunkData::Shared(data.clone()), fr) {
-                            return Ok(false);
-                        }
-                        chunk_start = pos;
-                    }
+        // With eof = true the scanner never asks for more.
+        while let Scan::Frame(f) = scanner.next(&buf[pos..], true) {
+            frames.push(FrameRef {
+                index: f.index,
+                offset: (pos + f.start) as u64,
+                start: pos + f.start,
+                end: pos + f.end,
+                kind: f.kind,
+            });
+            pos += f.end;
+            if self.full(&frames, pos - chunk_start) {
+                let fr = std::mem::take(&mut frames);
+                if !self.dispatch(ChunkData::Shared(data.clone()), fr) {
+                    return Ok(false);
                 }
-                Scan::End { .. } | Scan::NeedMore => break,
+                chunk_start = pos;
             }
         }
         if !frames.is_empty() && !self.dispatch(ChunkData::Shared(data.clone()), frames) {

@@ -100,9 +100,7 @@ def read_polars(
     """
     import polars as pl
 
-    table = read_arrow(
-        source, layout=layout, batch_size=batch_size, threads=threads, errors=errors
-    )
+    table = read_arrow(source, layout=layout, batch_size=batch_size, threads=threads, errors=errors)
     df = pl.from_arrow(table)
     assert isinstance(df, pl.DataFrame)
     return df

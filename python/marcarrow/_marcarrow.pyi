@@ -1,16 +1,87 @@
 """Type stubs for the native module ``marcarrow._marcarrow``."""
 
+from collections.abc import Iterator
 from os import PathLike
-from typing import Any, Literal
+from typing import Any, Literal, final
 
-__all__ = ["summarize", "_records", "__version__"]
+__all__ = ["BatchReader", "read_batches", "summarize", "_records", "__version__"]
 
 __version__: str
 
-_Source = str | PathLike[str] | bytes
+_Path = str | PathLike[str]
 _Policy = Literal["strict", "lenient", "skip"]
+_Layout = Literal["nested", "long"]
 
-def summarize(source: _Source, *, errors: _Policy = "strict") -> dict[str, Any]:
+class _ArrowArray:
+    """A RecordBatch exported through ``__arrow_c_array__``."""
+
+    def __arrow_c_array__(
+        self, requested_schema: object | None = None
+    ) -> tuple[object, object]: ...
+
+@final
+class BatchReader:
+    """A stream of MARC records as Arrow RecordBatches.
+
+    Iterate it for batches (each implements ``__arrow_c_array__``), or hand
+    it to any Arrow C stream consumer: ``pa.table(reader)``,
+    ``pl.DataFrame(reader)``, a DuckDB query naming it. A stream can be
+    consumed once. A C-stream consumer sees a strict-mode error only as the
+    stream's error message (pyarrow raises ``ArrowInvalid``); iterate, or use
+    :func:`marcarrow.read_arrow`, to get :class:`marcarrow.MarcError`.
+
+    >>> import marcarrow, pyarrow as pa
+    >>> pa.table(marcarrow.read_batches(marcarrow.SAMPLE)).num_rows
+    386
+    """
+
+    def __iter__(self) -> Iterator[_ArrowArray]: ...
+    def __next__(self) -> _ArrowArray: ...
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+    def __arrow_c_schema__(self) -> object: ...
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        """Problems reported so far (``record_index``, ``byte_offset``, ...)."""
+    @property
+    def records_read(self) -> int:
+        """Records delivered so far through iteration."""
+    @property
+    def latin1_records(self) -> int:
+        """Records delivered so far that were decoded as Latin-1."""
+    @property
+    def _chunks_dispatched(self) -> int: ...
+    @property
+    def _reader_done(self) -> bool: ...
+    def close(self) -> None:
+        """Stop reading and free the pipeline."""
+
+def read_batches(
+    source: Any,
+    *,
+    layout: _Layout = "nested",
+    batch_size: int | None = None,
+    threads: int | None = None,
+    errors: _Policy = "strict",
+    _max_in_flight: int | None = None,
+    _fail_at_chunk: int | None = None,
+) -> BatchReader:
+    """Read MARC records as a stream of Arrow RecordBatches.
+
+    ``source``: a path (``str`` or ``os.PathLike``; ``.gz``/``.zst`` are
+    recognised by their magic bytes), ``bytes`` (shared without copying),
+    ``bytearray``/``memoryview``/``io.BytesIO`` (copied once, since their
+    contents can change), a binary file object, or a ``socket.socket``.
+    ``layout``: ``"nested"`` (one row per record) or ``"long"`` (one row per
+    subfield). ``batch_size``: records per batch (default 8192).
+    ``threads``: worker threads (default: Rayon's, which respects
+    ``RAYON_NUM_THREADS``). ``errors``: ``"strict"``, ``"lenient"`` or
+    ``"skip"``. The GIL is released while Rust reads and parses.
+
+    >>> import marcarrow
+    >>> r = marcarrow.read_batches(marcarrow.SAMPLE, layout="long")
+    """
+
+def summarize(source: _Path | bytes, *, errors: _Policy = "strict") -> dict[str, Any]:
     """Read a whole source and count what it holds.
 
     Returns a dict with ``records``, ``frames``, ``bytes``, ``fields``,
@@ -27,6 +98,6 @@ def summarize(source: _Source, *, errors: _Policy = "strict") -> dict[str, Any]:
     """
 
 def _records(
-    source: _Source, *, errors: _Policy = "strict"
+    source: _Path | bytes, *, errors: _Policy = "strict"
 ) -> tuple[list[tuple[int, int, str, list[Any]]], list[dict[str, Any]]]:
     """Test-only: every record as plain Python values, and the problems."""
