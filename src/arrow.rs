@@ -253,6 +253,18 @@ impl BatchBuilder {
         }
     }
 
+    /// Like [`BatchBuilder::new`], with string buffers sized for records
+    /// totalling `bytes` input bytes, so that they are not regrown (and
+    /// copied) while the batch fills.
+    pub fn with_bytes(layout: Layout, records: usize, bytes: usize) -> Self {
+        let mut b = Self::new(layout, records);
+        match layout {
+            Layout::Nested => b.sub_value.values.reserve(bytes),
+            Layout::Long => b.value.values.reserve(bytes),
+        }
+        b
+    }
+
     /// The layout being built.
     pub fn layout(&self) -> Layout {
         self.layout

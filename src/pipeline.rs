@@ -42,7 +42,7 @@ use crate::record::{ParseOptions, Parser, RecordPos};
 use crate::scan::{FrameKind, Scan, Scanner};
 
 /// Default records per batch, from the batch-size sweep (ARCHITECTURE.md).
-pub const DEFAULT_BATCH_SIZE: usize = 8192;
+pub const DEFAULT_BATCH_SIZE: usize = 2048;
 /// Default cap on the input bytes of one batch.
 pub const DEFAULT_BATCH_BYTES: usize = 32 << 20;
 /// Bytes asked of the source per read.
@@ -437,7 +437,11 @@ fn parse_chunk(chunk: Chunk, opts: &PipelineOptions) -> Result<ChunkOutput, Pipe
     let mut parser = Parser::new(ParseOptions {
         policy: opts.policy,
     });
-    let mut builder = BatchBuilder::new(opts.layout, chunk.frames.len());
+    let span = match (chunk.frames.first(), chunk.frames.last()) {
+        (Some(a), Some(b)) => b.end - a.start,
+        _ => 0,
+    };
+    let mut builder = BatchBuilder::with_bytes(opts.layout, chunk.frames.len(), span);
     let mut problems = Vec::new();
     let mut repairs = Vec::new();
     let mut raised = None;

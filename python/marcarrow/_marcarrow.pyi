@@ -72,7 +72,7 @@ def read_batches(
     ``bytearray``/``memoryview``/``io.BytesIO`` (copied once, since their
     contents can change), a binary file object, or a ``socket.socket``.
     ``layout``: ``"nested"`` (one row per record) or ``"long"`` (one row per
-    subfield). ``batch_size``: records per batch (default 8192).
+    subfield). ``batch_size``: records per batch (default 2048).
     ``threads``: worker threads (default: Rayon's, which respects
     ``RAYON_NUM_THREADS``). ``errors``: ``"strict"``, ``"lenient"`` or
     ``"skip"``. The GIL is released while Rust reads and parses.

@@ -1,0 +1,114 @@
+"""Pipeline measurements in one run: read_arrow vs reading + counting 0x1D,
+threads 1 vs 2, two Python threads vs one, a batch-size sweep, and peak RSS
+while streaming the whole corpus. Medians of N runs; ratios in the same run.
+
+    python benches/pipeline.py [--runs 5] [--records 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import marcarrow
+
+
+def corpus() -> Path:
+    script = Path(__file__).resolve().parents[2] / "shared" / "scripts" / "fetch-corpus.sh"
+    out = subprocess.run(["bash", str(script)], check=True, capture_output=True, text=True)
+    return Path(out.stdout.strip().splitlines()[-1])
+
+
+def head(src: Path, n: int) -> Path:
+    dst = Path(f"/tmp/marcarrow-bench-{n}.mrc")
+    if not dst.exists():
+        data = src.read_bytes()
+        end = -1
+        for _ in range(n):
+            end = data.index(b"\x1d", end + 1)
+        dst.write_bytes(data[: end + 1])
+    return dst
+
+
+def median(f, runs: int) -> float:
+    ts = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        f()
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--records", type=int, default=100_000)
+    a = ap.parse_args()
+    full = corpus()
+    path = head(full, a.records)
+    mb = path.stat().st_size / 1e6
+    print(f"input: {path} ({mb:.1f} MB, {a.records} records)")
+
+    def raw() -> None:
+        with open(path, "rb") as f:
+            f.read().count(b"\x1d")
+
+    rows = {}
+    rows["python read + count 0x1D"] = median(raw, a.runs)
+    for th in (1, 2):
+        rows[f"read_arrow threads={th}"] = median(
+            lambda th=th: marcarrow.read_arrow(path, threads=th), a.runs
+        )
+    ref = rows["python read + count 0x1D"]
+    for k, t in rows.items():
+        print(f"  {k:28s} {t * 1000:8.1f} ms  {mb / t:7.1f} MB/s  {ref / t:5.2f}x raw")
+    print(
+        f"  threads=2 / threads=1: "
+        f"{rows['read_arrow threads=1'] / rows['read_arrow threads=2']:.2f}x"
+    )
+
+    def two_threads() -> None:
+        ts = [
+            threading.Thread(target=marcarrow.read_arrow, args=(path,), kwargs={"threads": 1})
+            for _ in range(2)
+        ]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+
+    def sequential() -> None:
+        marcarrow.read_arrow(path, threads=1)
+        marcarrow.read_arrow(path, threads=1)
+
+    seq, par = median(sequential, a.runs), median(two_threads, a.runs)
+    print(f"  two Python threads vs sequential (threads=1 each): {seq / par:.2f}x")
+
+    print("batch-size sweep (read_arrow, default threads):")
+    for bs in (10, 100, 1000, 2048, 4096, 8192, 10000):
+        t = median(lambda bs=bs: marcarrow.read_arrow(path, batch_size=bs), a.runs)
+        print(f"  batch_size={bs:6d}  {mb / t:7.1f} MB/s")
+
+    # VmHWM, not ru_maxrss: the latter is inherited from this (large)
+    # parent process across fork and exec.
+    code = (
+        "import marcarrow,sys\n"
+        "n=0\n"
+        "for b in marcarrow.read_batches(sys.argv[1]): n+=1\n"
+        "hwm=[l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+        "print(int(hwm.split()[1])//1024)\n"
+    )
+    for p in (path, full):
+        rss = subprocess.run(
+            [sys.executable, "-c", code, str(p)], check=True, capture_output=True, text=True
+        ).stdout.strip()
+        print(f"peak RSS streaming {p.name} ({p.stat().st_size / 1e6:.0f} MB): {rss} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+//! The parallel pipeline agrees with the sequential reader, whatever the
+//! thread count, batch size and source kind.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use marcarrow::arrow::{BatchBuilder, Layout};
+use marcarrow::pipeline::{self, PipelineError, PipelineOptions, Source};
+use marcarrow::{ErrorPolicy, Reader};
+
+fn data(name: &str) -> Option<Vec<u8>> {
+    let dir = std::env::var_os("MARC_TEST_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
+    std::fs::read(dir.join(name)).ok().or_else(|| {
+        eprintln!("skipping: {name} not found (set MARC_TEST_DATA)");
+        None
+    })
+}
+
+/// The sequential reference: one batch of every delivered record.
+fn reference(d: &[u8], layout: Layout, policy: ErrorPolicy) -> RecordBatch {
+    let mut r = Reader::from_slice(d, policy);
+    let mut b = BatchBuilder::new(layout, 16);
+    while let Some(item) = r.next_record().unwrap() {
+        match item {
+            Ok(i) => b.push(i.index, &i.record),
+            Err(_) => break,
+        }
+    }
+    b.finish().unwrap()
+}
+
+fn run(source: Source, opts: PipelineOptions) -> (RecordBatch, Option<String>, usize) {
+    let layout = opts.layout;
+    let mut stream = pipeline::start(source, opts).unwrap();
+    let mut batches = Vec::new();
+    let mut err = None;
+    for b in stream.by_ref() {
+        match b {
+            Ok(b) => batches.push(b),
+            Err(e) => err = Some(e.to_string()),
+        }
+    }
+    let n = stream.problems().lock().unwrap().len();
+    let all = arrow_select_concat(&layout, &batches);
+    (all, err, n)
+}
+
+fn arrow_select_concat(layout: &Layout, batches: &[RecordBatch]) -> RecordBatch {
+    // Concatenate without arrow-select: compare row by row via slices.
+    if batches.is_empty() {
+        return RecordBatch::new_empty(layout.schema());
+    }
+    let schema = batches[0].schema();
+    let cols = (0..schema.fields().len())
+        .map(|i| {
+            let arrays: Vec<&dyn arrow_array::Array> =
+                batches.iter().map(|b| b.column(i).as_ref()).collect();
+            concat(&arrays)
+        })
+        .collect();
+    RecordBatch::try_new(schema, cols).unwrap()
+}
+
+fn concat(arrays: &[&dyn arrow_array::Array]) -> arrow_array::ArrayRef {
+    use arrow_array::Array;
+    let data: Vec<_> = arrays.iter().map(|a| a.to_data()).collect();
+    let refs: Vec<_> = data.iter().collect();
+    let mut m = arrow_data::transform::MutableArrayData::new(refs, false, 0);
+    for (i, a) in arrays.iter().enumerate() {
+        m.extend(i, 0, a.len());
+    }
+    arrow_array::make_array(m.freeze())
+}
+
+#[test]
+fn pipeline_matches_sequential_reader() {
+    for name in [
+        "loc-bib-386.mrc",
+        "pride-many-errors-383.mrc",
+        "hathi-oversize-5.mrc",
+        "uva-marc8-2000.mrc",
+    ] {
+        let Some(d) = data(name) else { return };
+        let shared: Arc<dyn AsRef<[u8]> + Send + Sync> = Arc::new(d.clone());
+        for layout in [Layout::Nested, Layout::Long] {
+            for policy in [ErrorPolicy::Lenient, ErrorPolicy::Skip, ErrorPolicy::Strict] {
+                let want = reference(&d, layout, policy);
+                for threads in [1, 2] {
+                    for batch_size in [7, 10_000] {
+                        let opts = PipelineOptions {
+                            layout,
+                            policy,
+                            threads: Some(threads),
+                            batch_size,
+                            ..Default::default()
+                        };
+                        let (a, err_a, _) = run(Source::Shared(shared.clone()), opts.clone());
+                        let (b, err_b, _) = run(
+                            Source::Reader(Box::new(std::io::Cursor::new(d.clone()))),
+                            opts,
+                        );
+                        let ctx = format!("{name} {layout:?} {policy:?} t{threads} b{batch_size}");
+                        assert_eq!(a, want, "{ctx}");
+                        assert_eq!(b, want, "{ctx}");
+                        assert_eq!(err_a, err_b, "{ctx}");
+                        let bad_file = name.starts_with("pride") || name.starts_with("hathi");
+                        assert_eq!(
+                            err_a.is_some(),
+                            policy == ErrorPolicy::Strict && bad_file,
+                            "{ctx}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn worker_panic_becomes_an_error() {
+    let Some(d) = data("loc-bib-386.mrc") else {
+        return;
+    };
+    let opts = PipelineOptions {
+        batch_size: 50,
+        fail_at_chunk: Some(1),
+        threads: Some(2),
+        ..Default::default()
+    };
+    let mut s = pipeline::start(Source::Shared(Arc::new(d)), opts).unwrap();
+    assert_eq!(s.next().unwrap().unwrap().num_rows(), 50);
+    assert!(matches!(s.next(), Some(Err(PipelineError::Panic(_)))));
+    assert!(s.next().is_none());
+}
