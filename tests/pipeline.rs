@@ -65,12 +65,11 @@ fn arrow_select_concat(layout: &Layout, batches: &[RecordBatch]) -> RecordBatch 
 }
 
 fn concat(arrays: &[&dyn arrow_array::Array]) -> arrow_array::ArrayRef {
-    use arrow_array::Array;
     let data: Vec<_> = arrays.iter().map(|a| a.to_data()).collect();
     let refs: Vec<_> = data.iter().collect();
     let mut m = arrow_data::transform::MutableArrayData::new(refs, false, 0);
     for (i, a) in arrays.iter().enumerate() {
-        m.extend(i, 0, a.len());
+        m.try_extend(i, 0, a.len()).unwrap();
     }
     arrow_array::make_array(m.freeze())
 }
