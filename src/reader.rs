@@ -8,7 +8,7 @@
 
 use std::io::Read;
 
-use crate::error::{Action, ErrorKind, ErrorPolicy, MarcError, Problem};
+use crate::error::{Action, ErrorPolicy, MarcError, Problem};
 use crate::record::{ParseOptions, Parser, RecordPos, RecordView};
 use crate::scan::{FrameKind, Scan, Scanner};
 
@@ -82,10 +82,6 @@ pub(crate) fn process_frame(
 
 /// Bytes read from a stream at a time.
 const READ_CHUNK: usize = 1 << 20;
-/// Longest stretch the reader holds while looking for a record's end. Real
-/// records are at most a few MB; past this, the bytes are reported as
-/// garbage and dropped so that memory stays bounded.
-pub const MAX_RECORD_BYTES: usize = 64 << 20;
 
 enum Input<'a> {
     Slice(&'a [u8]),
@@ -121,8 +117,6 @@ pub struct Reader<'a> {
     policy: ErrorPolicy,
     problems: Vec<Problem>,
     repairs: Vec<MarcError>,
-    /// A strict-mode error found while filling, returned by the next call.
-    pending: Option<MarcError>,
     done: bool,
 }
 
@@ -155,7 +149,6 @@ impl<'a> Reader<'a> {
             policy,
             problems: Vec::new(),
             repairs: Vec::new(),
-            pending: None,
             done: false,
         }
     }
@@ -175,20 +168,12 @@ impl<'a> Reader<'a> {
         self.offset
     }
 
-    /// Records the error as a problem; `true` if reading goes on.
-    fn report(&mut self, error: MarcError, action: Action) {
-        self.problems.push(Problem { error, action });
-    }
-
     /// The next record, an error (strict policy; it ends the stream), or
     /// `None` at the end. I/O errors are returned as `Err` of the outer
     /// result.
     #[allow(clippy::should_implement_trait)]
     pub fn next_record(&mut self) -> std::io::Result<Option<Result<Item<'_>, MarcError>>> {
         loop {
-            if let Some(e) = self.pending.take() {
-                return Ok(Some(Err(e)));
-            }
             if self.done {
                 return Ok(None);
             }
@@ -238,6 +223,9 @@ impl<'a> Reader<'a> {
                     return Ok(Some(Err(e)));
                 }
             }
+            // Borrow the record again for the returned view: returning the
+            // borrow taken before `process_frame` from inside this loop is
+            // rejected by today's borrow checker (NLL problem case #3).
             let bytes: &[u8] = match &self.input {
                 Input::Slice(b) => &b[start..end],
                 Input::Stream { buf, .. } => &buf[start..end],
@@ -247,21 +235,6 @@ impl<'a> Reader<'a> {
                 offset: rec_offset,
                 record: self.parser.view(bytes),
             })));
-        }
-    }
-
-    /// Applies the policy to an unrepairable error: `Some(err)` to raise.
-    fn fail_or_skip(&mut self, err: MarcError) -> Option<MarcError> {
-        match self.policy {
-            ErrorPolicy::Strict => {
-                self.done = true;
-                self.report(err.clone(), Action::Raised);
-                Some(err)
-            }
-            ErrorPolicy::Lenient | ErrorPolicy::Skip => {
-                self.report(err, Action::Skipped);
-                None
-            }
         }
     }
 
@@ -280,21 +253,6 @@ impl<'a> Reader<'a> {
             buf.copy_within(self.pos..*end, 0);
             *end -= self.pos;
             self.pos = 0;
-        }
-        if *end > MAX_RECORD_BYTES {
-            // Nothing ends a record within the cap: report it as garbage.
-            let n = *end;
-            *end = 0;
-            let idx = self.scanner.frames_seen();
-            let err = MarcError::new(idx, self.offset, ErrorKind::Garbage { len: n as u64 });
-            self.offset += n as u64;
-            // Keep the frame count honest for later records.
-            self.scanner = Scanner::with_index(idx + 1);
-            // Under strict this ends the stream; the error is in problems().
-            if self.fail_or_skip(err).is_some() {
-                self.pending = self.problems.last().map(|p| p.error.clone());
-            }
-            return Ok(());
         }
         // Grow what we hold geometrically while one record is incomplete,
         // so that rescanning it stays linear overall even when the reader

@@ -86,10 +86,26 @@ pub enum FrameKind {
     Bad(ErrorKind),
 }
 
+/// Longest stretch the scanner holds while looking for the end of one
+/// record. Real records are at most a few MB; past this many bytes without
+/// a decision, the first `MAX_FRAME_BYTES` are reported as garbage so that
+/// memory stays bounded on any input.
+pub const MAX_FRAME_BYTES: usize = 64 << 20;
+
 /// Finds record boundaries; see the module documentation.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Scanner {
     next_index: u64,
+    limit: usize,
+}
+
+impl Default for Scanner {
+    fn default() -> Self {
+        Scanner {
+            next_index: 0,
+            limit: MAX_FRAME_BYTES,
+        }
+    }
 }
 
 #[inline]
@@ -134,7 +150,19 @@ impl Scanner {
     /// A scanner whose first frame gets index `next_index` (for a source
     /// resumed part way, or after the caller dropped a stretch itself).
     pub fn with_index(next_index: u64) -> Self {
-        Scanner { next_index }
+        Scanner {
+            next_index,
+            ..Self::default()
+        }
+    }
+
+    /// A scanner that gives up on a frame after `limit` bytes (default
+    /// [`MAX_FRAME_BYTES`]); at least enough for the longest legal record.
+    pub fn with_limit(limit: usize) -> Self {
+        Scanner {
+            limit: limit.max(100_000),
+            ..Self::default()
+        }
     }
 
     /// The index the next frame will get (= frames found so far).
@@ -154,8 +182,25 @@ impl Scanner {
     }
 
     /// Looks for the next frame at the start of `buf` (the unconsumed input).
-    /// `eof` says that no more bytes will follow `buf`.
+    /// `eof` says that no more bytes will follow `buf`. Never asks for more
+    /// once `buf` holds the scanner's limit: the caller's memory is bounded.
     pub fn next(&mut self, buf: &[u8], eof: bool) -> Scan {
+        match self.decide(buf, eof) {
+            Scan::NeedMore if buf.len() >= self.limit => {
+                // Cut at exactly `limit` bytes past the frame start, so the
+                // answer does not depend on how much the caller read.
+                let s = buf.iter().position(|&b| !is_padding(b)).unwrap_or(0);
+                let end = (s + self.limit).min(buf.len());
+                let kind = ErrorKind::Garbage {
+                    len: (end - s) as u64,
+                };
+                self.frame(s, end, FrameKind::Bad(kind))
+            }
+            other => other,
+        }
+    }
+
+    fn decide(&mut self, buf: &[u8], eof: bool) -> Scan {
         let s = buf.iter().position(|&b| !is_padding(b));
         let s = match s {
             Some(s) => s,
@@ -433,6 +478,23 @@ mod tests {
             f[1].kind,
             FrameKind::Bad(ErrorKind::Truncated { .. })
         ));
+    }
+
+    #[test]
+    fn endless_garbage_is_cut_at_the_limit() {
+        let mut sc = Scanner::with_limit(100_000);
+        let junk = vec![b'x'; 250_000];
+        match sc.next(&junk, false) {
+            Scan::Frame(f) => {
+                assert_eq!((f.start, f.end), (0, 100_000));
+                assert!(matches!(
+                    f.kind,
+                    FrameKind::Bad(ErrorKind::Garbage { len: 100_000 })
+                ));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(sc.next(&junk[..50_000], false), Scan::NeedMore);
     }
 
     #[test]

@@ -7,9 +7,11 @@
 //! Seeded and bounded (`MARCARROW_FUZZ_CASES`, default 1,500), so a failure
 //! reproduces; the seed of a failing case is in the assertion message.
 
-use std::io::Read;
+mod common;
+
 use std::path::PathBuf;
 
+use common::Dribble;
 use marcarrow::{ErrorPolicy, Reader};
 
 struct Rng(u64);
@@ -27,21 +29,8 @@ impl Rng {
     }
 }
 
-struct Dribble<'a>(&'a [u8], usize);
-
-impl Read for Dribble<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.1.min(buf.len()).min(self.0.len());
-        buf[..n].copy_from_slice(&self.0[..n]);
-        self.0 = &self.0[n..];
-        Ok(n)
-    }
-}
-
 fn corpus() -> Vec<Vec<u8>> {
-    let dir = std::env::var_os("MARC_TEST_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
+    let dir = common::data_dir();
     let mut recs = Vec::new();
     for name in [
         "loc-bib-386.mrc",

@@ -1,23 +1,15 @@
 //! The parallel pipeline agrees with the sequential reader, whatever the
 //! thread count, batch size and source kind.
 
-use std::path::PathBuf;
+mod common;
+
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
+use common::data;
 use marcarrow::arrow::{BatchBuilder, Layout};
 use marcarrow::pipeline::{self, PipelineError, PipelineOptions, Source};
 use marcarrow::{ErrorPolicy, Reader};
-
-fn data(name: &str) -> Option<Vec<u8>> {
-    let dir = std::env::var_os("MARC_TEST_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    std::fs::read(dir.join(name)).ok().or_else(|| {
-        eprintln!("skipping: {name} not found (set MARC_TEST_DATA)");
-        None
-    })
-}
 
 /// The sequential reference: one batch of every delivered record.
 fn reference(d: &[u8], layout: Layout, policy: ErrorPolicy) -> RecordBatch {

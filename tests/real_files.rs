@@ -1,25 +1,9 @@
 //! The core on real files: error policies, counts, positions, streaming.
 
-use std::io::Read;
-use std::path::PathBuf;
+mod common;
 
+use common::{data, Dribble};
 use marcarrow::{Action, ErrorKind, ErrorPolicy, MarcError, Problem, Reader};
-
-/// The shared test data folder, or `None` (the test then skips with a
-/// message) when it is missing.
-fn data(name: &str) -> Option<Vec<u8>> {
-    let dir = std::env::var_os("MARC_TEST_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    let p = dir.join(name);
-    match std::fs::read(&p) {
-        Ok(d) => Some(d),
-        Err(_) => {
-            eprintln!("skipping: {} not found (set MARC_TEST_DATA)", p.display());
-            None
-        }
-    }
-}
 
 /// What a reader delivered: (index, offset, leader, field count) per record,
 /// the raised error, and the problems.
@@ -44,19 +28,6 @@ fn read_all(mut r: Reader<'_>) -> Outcome {
         }
     }
     (recs, err, r.problems().to_vec())
-}
-
-/// A reader that hands out at most `n` bytes per call, to exercise the
-/// carry-over of records split across reads.
-struct Dribble<'a>(&'a [u8], usize);
-
-impl Read for Dribble<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.1.min(buf.len()).min(self.0.len());
-        buf[..n].copy_from_slice(&self.0[..n]);
-        self.0 = &self.0[n..];
-        Ok(n)
-    }
 }
 
 fn kinds(problems: &[Problem], action: Action) -> std::collections::BTreeMap<String, usize> {

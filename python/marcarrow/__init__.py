@@ -101,6 +101,4 @@ def read_polars(
     import polars as pl
 
     table = read_arrow(source, layout=layout, batch_size=batch_size, threads=threads, errors=errors)
-    df = pl.from_arrow(table)
-    assert isinstance(df, pl.DataFrame)
-    return df
+    return pl.DataFrame(table)
