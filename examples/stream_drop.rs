@@ -1,0 +1,52 @@
+//! Streams records through the pipeline, and drops a second stream part way:
+//! the program valgrind's memcheck runs over (see ARCHITECTURE.md).
+//!
+//! `cargo run --release --example stream_drop -- FILE [RECORDS]`
+use std::io::Read;
+use std::sync::Arc;
+
+use marcarrow::arrow::Layout;
+use marcarrow::pipeline::{self, PipelineOptions, Source};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().expect("usage: stream_drop FILE [RECORDS]");
+    let limit: usize = args.next().map(|s| s.parse().expect("a number")).unwrap_or(10_000);
+    let mut data = Vec::new();
+    std::fs::File::open(&path).and_then(|mut f| f.read_to_end(&mut data)).expect("read");
+    // The first `limit` records.
+    let end = data
+        .iter()
+        .enumerate()
+        .filter(|(_, &b)| b == 0x1D)
+        .nth(limit - 1)
+        .map(|(i, _)| i + 1)
+        .unwrap_or(data.len());
+    data.truncate(end);
+    let data: Arc<dyn AsRef<[u8]> + Send + Sync> = Arc::new(data);
+
+    for layout in [Layout::Nested, Layout::Long] {
+        let opts = PipelineOptions {
+            layout,
+            threads: Some(2),
+            batch_size: 500,
+            ..Default::default()
+        };
+        let rows: usize = pipeline::start(Source::Shared(data.clone()), opts.clone())
+            .expect("start")
+            .map(|b| b.expect("batch").num_rows())
+            .sum();
+        println!("{layout:?}: {rows} rows");
+
+        // A second stream, from a reader, dropped after two batches.
+        let reader = std::io::Cursor::new((*data).as_ref().to_vec());
+        let mut s = pipeline::start(Source::Reader(Box::new(reader)), opts).expect("start");
+        let first: usize = s.by_ref().take(2).map(|b| b.expect("batch").num_rows()).sum();
+        let counters = s.counters();
+        drop(s);
+        while !counters.reader_done.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        println!("{layout:?}: dropped after {first} rows; reader thread exited");
+    }
+}
