@@ -58,19 +58,30 @@ def main() -> None:
         with open(path, "rb") as f:
             f.read().count(b"\x1d")
 
+    import polars as pl
+    import pyarrow as pa
+
     rows = {}
     rows["python read + count 0x1D"] = median(raw, a.runs)
-    for th in (1, 2):
-        rows[f"read_arrow threads={th}"] = median(
-            lambda th=th: marcarrow.read_arrow(path, threads=th), a.runs
+    for st in ("string_view", "string"):
+        for th in (1, 2):
+            rows[f"read_arrow {st} threads={th}"] = median(
+                lambda th=th, st=st: marcarrow.read_arrow(path, threads=th, string_type=st),
+                a.runs,
+            )
+        rows[f"pl.DataFrame(read_batches) {st}"] = median(
+            lambda st=st: pl.DataFrame(marcarrow.read_batches(path, string_type=st)), a.runs
+        )
+        rows[f"pa.table(read_batches long) {st}"] = median(
+            lambda st=st: pa.table(marcarrow.read_batches(path, layout="long", string_type=st)),
+            a.runs,
         )
     ref = rows["python read + count 0x1D"]
     for k, t in rows.items():
-        print(f"  {k:28s} {t * 1000:8.1f} ms  {mb / t:7.1f} MB/s  {ref / t:5.2f}x raw")
-    print(
-        f"  threads=2 / threads=1: "
-        f"{rows['read_arrow threads=1'] / rows['read_arrow threads=2']:.2f}x"
-    )
+        print(f"  {k:40s} {t * 1000:8.1f} ms  {mb / t:7.1f} MB/s  {ref / t:5.2f}x raw")
+    for st in ("string_view", "string"):
+        one, two = rows[f"read_arrow {st} threads=1"], rows[f"read_arrow {st} threads=2"]
+        print(f"  {st}: threads=2 / threads=1: {one / two:.2f}x")
 
     def two_threads() -> None:
         ts = [

@@ -3,7 +3,6 @@
 //!
 //! `cargo run --release --example stream_drop -- FILE [RECORDS]`
 use std::io::Read;
-use std::sync::Arc;
 
 use marcarrow::arrow::Layout;
 use marcarrow::pipeline::{self, PipelineOptions, Source};
@@ -11,9 +10,14 @@ use marcarrow::pipeline::{self, PipelineOptions, Source};
 fn main() {
     let mut args = std::env::args().skip(1);
     let path = args.next().expect("usage: stream_drop FILE [RECORDS]");
-    let limit: usize = args.next().map(|s| s.parse().expect("a number")).unwrap_or(10_000);
+    let limit: usize = args
+        .next()
+        .map(|s| s.parse().expect("a number"))
+        .unwrap_or(10_000);
     let mut data = Vec::new();
-    std::fs::File::open(&path).and_then(|mut f| f.read_to_end(&mut data)).expect("read");
+    std::fs::File::open(&path)
+        .and_then(|mut f| f.read_to_end(&mut data))
+        .expect("read");
     // The first `limit` records.
     let end = data
         .iter()
@@ -23,7 +27,7 @@ fn main() {
         .map(|(i, _)| i + 1)
         .unwrap_or(data.len());
     data.truncate(end);
-    let data: Arc<dyn AsRef<[u8]> + Send + Sync> = Arc::new(data);
+    let data = bytes::Bytes::from(data);
 
     for layout in [Layout::Nested, Layout::Long] {
         let opts = PipelineOptions {
@@ -39,12 +43,19 @@ fn main() {
         println!("{layout:?}: {rows} rows");
 
         // A second stream, from a reader, dropped after two batches.
-        let reader = std::io::Cursor::new((*data).as_ref().to_vec());
+        let reader = std::io::Cursor::new(data.to_vec());
         let mut s = pipeline::start(Source::Reader(Box::new(reader)), opts).expect("start");
-        let first: usize = s.by_ref().take(2).map(|b| b.expect("batch").num_rows()).sum();
+        let first: usize = s
+            .by_ref()
+            .take(2)
+            .map(|b| b.expect("batch").num_rows())
+            .sum();
         let counters = s.counters();
         drop(s);
-        while !counters.reader_done.load(std::sync::atomic::Ordering::SeqCst) {
+        while !counters
+            .reader_done
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         println!("{layout:?}: dropped after {first} rows; reader thread exited");

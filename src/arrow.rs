@@ -8,16 +8,23 @@
 //!   subfield-less data field, keyed by `record_index`, `field_index`,
 //!   `subfield_index`.
 //!
-//! Columns are built as raw value buffers plus offsets (the Arrow layout
-//! itself), so appending a string is a `memcpy` and an offset push; there
-//! are no per-record structs in between. Strings from records that are not
+//! Strings are `Utf8` by default ([`StringType::Plain`]: one value buffer
+//! plus `i32` offsets, so appending is a `memcpy` and an offset push).
+//! [`StringType::View`] builds `Utf8View`: a string of more than 12 bytes
+//! is a 16-byte view pointing into the input chunk itself (which the batch
+//! keeps alive), shorter ones are inline. Views save the value copy and
+//! polars imports them as they are, but MARC is mostly short strings, so
+//! they take about 2.4x the memory (ARCHITECTURE.md, "Measured choices").
+//! Either way there are no per-record structs in between. Strings from records that are not
 //! UTF-8 (leader/09 other than `a`) are decoded as Latin-1 until the MARC-8
 //! decoder lands, and counted ([`BatchBuilder::latin1_records`]).
 
 use std::sync::Arc;
 
+use arrow_array::builder::make_view;
 use arrow_array::{
-    ArrayRef, ListArray, RecordBatch, StringArray, StructArray, UInt32Array, UInt64Array,
+    ArrayRef, ListArray, RecordBatch, StringArray, StringViewArray, StructArray, UInt32Array,
+    UInt64Array,
 };
 use arrow_buffer::{Buffer, NullBufferBuilder, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, SchemaRef};
@@ -34,6 +41,25 @@ pub enum Layout {
     Long,
 }
 
+/// The physical type of string columns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum StringType {
+    /// `Utf8View`, long strings pointing into the input chunk (no copy).
+    View,
+    /// `Utf8`: values copied into one buffer plus `i32` offsets. The default.
+    #[default]
+    Plain,
+}
+
+impl StringType {
+    fn data_type(self) -> DataType {
+        match self {
+            StringType::View => DataType::Utf8View,
+            StringType::Plain => DataType::Utf8,
+        }
+    }
+}
+
 impl Layout {
     /// Parses `"nested"` or `"long"`.
     pub fn parse(s: &str) -> Option<Self> {
@@ -44,152 +70,253 @@ impl Layout {
         }
     }
 
-    /// The Arrow schema of this layout.
-    pub fn schema(&self) -> SchemaRef {
+    /// The Arrow schema of this layout with strings of type `strings`.
+    pub fn schema(&self, strings: StringType) -> SchemaRef {
         match self {
-            Layout::Nested => nested_schema(),
-            Layout::Long => long_schema(),
+            Layout::Nested => nested_schema(strings),
+            Layout::Long => long_schema(strings),
         }
     }
 }
 
-fn utf8(name: &str, nullable: bool) -> Field {
-    Field::new(name, DataType::Utf8, nullable)
+fn text(name: &str, strings: StringType, nullable: bool) -> Field {
+    Field::new(name, strings.data_type(), nullable)
 }
 
-fn subfield_fields() -> Fields {
-    Fields::from(vec![utf8("code", false), utf8("value", false)])
+fn subfield_fields(s: StringType) -> Fields {
+    Fields::from(vec![text("code", s, false), text("value", s, false)])
 }
 
-fn field_fields() -> Fields {
+fn subfield_item(s: StringType) -> Arc<Field> {
+    Arc::new(Field::new(
+        "item",
+        DataType::Struct(subfield_fields(s)),
+        false,
+    ))
+}
+
+fn field_fields(s: StringType) -> Fields {
     Fields::from(vec![
-        utf8("tag", false),
-        utf8("ind1", true),
-        utf8("ind2", true),
-        utf8("value", true),
-        Field::new(
-            "subfields",
-            DataType::List(Arc::new(Field::new(
-                "item",
-                DataType::Struct(subfield_fields()),
-                false,
-            ))),
-            true,
-        ),
+        text("tag", s, false),
+        text("ind1", s, true),
+        text("ind2", s, true),
+        text("value", s, true),
+        Field::new("subfields", DataType::List(subfield_item(s)), true),
     ])
 }
 
+fn field_item(s: StringType) -> Arc<Field> {
+    Arc::new(Field::new("item", DataType::Struct(field_fields(s)), false))
+}
+
 /// Schema of [`Layout::Nested`].
-pub fn nested_schema() -> SchemaRef {
+pub fn nested_schema(s: StringType) -> SchemaRef {
     Arc::new(Schema::new(vec![
-        utf8("leader", false),
-        Field::new(
-            "fields",
-            DataType::List(Arc::new(Field::new(
-                "item",
-                DataType::Struct(field_fields()),
-                false,
-            ))),
-            false,
-        ),
+        text("leader", s, false),
+        Field::new("fields", DataType::List(field_item(s)), false),
     ]))
 }
 
 /// Schema of [`Layout::Long`].
-pub fn long_schema() -> SchemaRef {
+pub fn long_schema(s: StringType) -> SchemaRef {
     Arc::new(Schema::new(vec![
         Field::new("record_index", DataType::UInt64, false),
         Field::new("field_index", DataType::UInt32, true),
-        utf8("tag", false),
-        utf8("ind1", true),
-        utf8("ind2", true),
+        text("tag", s, false),
+        text("ind1", s, true),
+        text("ind2", s, true),
         Field::new("subfield_index", DataType::UInt32, true),
-        utf8("code", true),
-        utf8("value", true),
+        text("code", s, true),
+        text("value", s, true),
     ]))
 }
 
-/// A string column under construction: values, offsets, validity.
+/// Where view strings live: block 0 is the input chunk (strings found in
+/// it are referenced, not copied), block 1 collects strings that are not in
+/// it (transcoded Latin-1, or records not from the chunk) and are too long
+/// to inline.
+#[derive(Debug)]
+struct Arena {
+    base: bytes::Bytes,
+    extra: Vec<u8>,
+}
+
+impl Arena {
+    /// The view of `b` (valid UTF-8), referencing the chunk where possible.
+    #[inline]
+    fn view(&mut self, b: &[u8]) -> u128 {
+        if b.len() <= 12 {
+            return make_view(b, 0, 0);
+        }
+        // Address arithmetic only (no dereference): is `b` inside the chunk?
+        let start = (b.as_ptr() as usize).wrapping_sub(self.base.as_ptr() as usize);
+        if start <= self.base.len() && b.len() <= self.base.len() - start {
+            return make_view(b, 0, start as u32);
+        }
+        let at = self.extra.len();
+        self.extra.extend_from_slice(b);
+        make_view(b, 1, at as u32)
+    }
+
+    /// The view of Latin-1 bytes `b`, transcoded to UTF-8.
+    #[inline]
+    fn view_latin1(&mut self, b: &[u8]) -> u128 {
+        if b.is_ascii() {
+            return self.view(b);
+        }
+        let at = self.extra.len();
+        latin1_to_utf8(b, &mut self.extra);
+        let n = self.extra.len() - at;
+        if n <= 12 {
+            let v = make_view(&self.extra[at..], 0, 0);
+            self.extra.truncate(at);
+            return v;
+        }
+        make_view(&self.extra[at..], 1, at as u32)
+    }
+}
+
+fn latin1_to_utf8(b: &[u8], out: &mut Vec<u8>) {
+    if b.is_ascii() {
+        out.extend_from_slice(b);
+        return;
+    }
+    for &c in b {
+        if c < 0x80 {
+            out.push(c);
+        } else {
+            out.push(0xC0 | (c >> 6));
+            out.push(0x80 | (c & 0x3F));
+        }
+    }
+}
+
+/// A string column under construction: views, or values plus offsets
+/// (by [`StringType`]), and validity.
 #[derive(Debug)]
 struct StrCol {
+    kind: StringType,
+    views: Vec<u128>,
     values: Vec<u8>,
     offsets: Vec<i32>,
     nulls: NullBufferBuilder,
 }
 
 impl StrCol {
-    fn new(cap: usize) -> Self {
-        let mut offsets = Vec::with_capacity(cap + 1);
-        offsets.push(0);
+    fn new(kind: StringType, cap: usize) -> Self {
+        let (views, offsets) = match kind {
+            StringType::View => (Vec::with_capacity(cap), Vec::new()),
+            StringType::Plain => {
+                let mut o = Vec::with_capacity(cap + 1);
+                o.push(0);
+                (Vec::new(), o)
+            }
+        };
         StrCol {
+            kind,
+            views,
             values: Vec::new(),
             offsets,
             nulls: NullBufferBuilder::new(cap),
         }
     }
 
-    #[inline]
-    fn end(&mut self) {
-        self.offsets.push(self.values.len() as i32);
-        self.nulls.append_non_null();
-    }
-
     /// Appends bytes already known to be valid UTF-8 (validated by the
-    /// parser, or ASCII); the whole column is validated again by
-    /// `StringArray::try_new` at the end, so a mistake is an error, not UB.
+    /// parser, or ASCII); the arrays are validated again when built, so a
+    /// mistake is an error, not undefined behaviour.
     #[inline]
-    fn push_utf8(&mut self, b: &[u8]) {
-        self.values.extend_from_slice(b);
-        self.end();
+    fn push_utf8(&mut self, b: &[u8], arena: &mut Arena) {
+        match self.kind {
+            StringType::View => self.views.push(arena.view(b)),
+            StringType::Plain => {
+                self.values.extend_from_slice(b);
+                self.offsets.push(self.values.len() as i32);
+            }
+        }
+        self.nulls.append_non_null();
     }
 
     /// Appends Latin-1 bytes, transcoded to UTF-8.
     #[inline]
-    fn push_latin1(&mut self, b: &[u8]) {
-        if b.is_ascii() {
-            self.values.extend_from_slice(b);
-        } else {
-            for &c in b {
-                if c < 0x80 {
-                    self.values.push(c);
-                } else {
-                    self.values.push(0xC0 | (c >> 6));
-                    self.values.push(0x80 | (c & 0x3F));
-                }
+    fn push_latin1(&mut self, b: &[u8], arena: &mut Arena) {
+        match self.kind {
+            StringType::View => self.views.push(arena.view_latin1(b)),
+            StringType::Plain => {
+                latin1_to_utf8(b, &mut self.values);
+                self.offsets.push(self.values.len() as i32);
             }
         }
-        self.end();
+        self.nulls.append_non_null();
     }
 
     #[inline]
-    fn push(&mut self, b: &[u8], utf8: bool) {
+    fn push(&mut self, b: &[u8], utf8: bool, arena: &mut Arena) {
         if utf8 {
-            self.push_utf8(b)
+            self.push_utf8(b, arena)
         } else {
-            self.push_latin1(b)
+            self.push_latin1(b, arena)
         }
     }
 
     /// An indicator byte: ASCII as is, anything else as its Latin-1 char so
     /// the column stays valid UTF-8.
     #[inline]
-    fn push_byte(&mut self, c: u8) {
-        self.push_latin1(&[c]);
+    fn push_byte(&mut self, c: u8, arena: &mut Arena) {
+        self.push_latin1(&[c], arena);
     }
 
     #[inline]
     fn push_null(&mut self) {
-        self.offsets.push(self.values.len() as i32);
+        match self.kind {
+            StringType::View => self.views.push(0),
+            StringType::Plain => self.offsets.push(self.values.len() as i32),
+        }
         self.nulls.append_null();
     }
 
     fn len(&self) -> usize {
-        self.offsets.len() - 1
+        match self.kind {
+            StringType::View => self.views.len(),
+            StringType::Plain => self.offsets.len() - 1,
+        }
     }
 
-    fn finish(mut self) -> Result<StringArray, ArrowError> {
-        let offsets = OffsetBuffer::new(ScalarBuffer::from(self.offsets));
-        StringArray::try_new(offsets, Buffer::from_vec(self.values), self.nulls.finish())
+    fn finish(mut self, blocks: &[Buffer; 2]) -> Result<ArrayRef, ArrowError> {
+        let nulls = self.nulls.finish();
+        Ok(match self.kind {
+            StringType::View => {
+                let views = ScalarBuffer::from(self.views);
+                if cfg!(debug_assertions) {
+                    // Tests run unoptimised: check every view there.
+                    Arc::new(StringViewArray::try_new(views, blocks.to_vec(), nulls)?)
+                } else {
+                    // SAFETY: every view was made by `make_view` from a slice
+                    // that is either inline (<= 12 bytes) or lies in block 0
+                    // (the chunk, checked by address in `Arena::view`) or
+                    // block 1 (appended to `extra` at the recorded offset),
+                    // so offsets, lengths and prefixes are right. Every slice
+                    // is valid UTF-8: ASCII (tags, leaders, ASCII indicators),
+                    // Latin-1 transcoded by `latin1_to_utf8`, or cut at ASCII
+                    // delimiters / whole characters from a field of a record
+                    // whose data area `Parser::check` validated as UTF-8 and
+                    // whose fields it checked start on character boundaries.
+                    // Validating again costs about a quarter of the pipeline
+                    // (perf, ARCHITECTURE.md "Measured choices"); debug builds
+                    // and the tests validate it all.
+                    Arc::new(unsafe {
+                        StringViewArray::new_unchecked(views, blocks.to_vec(), nulls)
+                    })
+                }
+            }
+            StringType::Plain => {
+                let offsets = OffsetBuffer::new(ScalarBuffer::from(self.offsets));
+                Arc::new(StringArray::try_new(
+                    offsets,
+                    Buffer::from_vec(self.values),
+                    nulls,
+                )?)
+            }
+        })
     }
 }
 
@@ -197,6 +324,8 @@ impl StrCol {
 #[derive(Debug)]
 pub struct BatchBuilder {
     layout: Layout,
+    strings: StringType,
+    arena: Arena,
     rows: usize,
     latin1_records: usize,
     // Nested.
@@ -219,8 +348,12 @@ pub struct BatchBuilder {
 }
 
 impl BatchBuilder {
-    /// An empty builder sized for about `records` records.
-    pub fn new(layout: Layout, records: usize) -> Self {
+    /// An empty builder sized for about `records` records. `chunk` is the
+    /// input the records lie in: with [`StringType::View`], strings inside
+    /// it are referenced (the batch keeps it alive) rather than copied;
+    /// strings from elsewhere are copied. Pass an empty `Bytes` when the
+    /// records do not come from one buffer.
+    pub fn new(layout: Layout, strings: StringType, records: usize, chunk: bytes::Bytes) -> Self {
         let fields = records * 24;
         let subs = records * 40;
         let (f, s) = match layout {
@@ -231,36 +364,41 @@ impl BatchBuilder {
         field_offsets.push(0);
         let mut sub_offsets = Vec::with_capacity(fields + 1);
         sub_offsets.push(0);
-        BatchBuilder {
+        let col = |cap| StrCol::new(strings, cap);
+        let mut b = BatchBuilder {
             layout,
+            strings,
             rows: 0,
             latin1_records: 0,
-            leader: StrCol::new(records),
+            leader: col(records),
             field_offsets,
-            tag: StrCol::new(f),
-            ind1: StrCol::new(f),
-            ind2: StrCol::new(f),
-            value: StrCol::new(f),
+            tag: col(f),
+            ind1: col(f),
+            ind2: col(f),
+            value: col(f),
             sub_offsets,
             sub_nulls: NullBufferBuilder::new(f),
-            code: StrCol::new(s.max(f)),
-            sub_value: StrCol::new(s),
+            code: col(s.max(f)),
+            sub_value: col(s),
             record_index: Vec::with_capacity(f),
             field_index: Vec::with_capacity(f),
             field_index_nulls: NullBufferBuilder::new(f),
             subfield_index: Vec::with_capacity(f),
             subfield_index_nulls: NullBufferBuilder::new(f),
-        }
-    }
-
-    /// Like [`BatchBuilder::new`], with string buffers sized for records
-    /// totalling `bytes` input bytes, so that they are not regrown (and
-    /// copied) while the batch fills.
-    pub fn with_bytes(layout: Layout, records: usize, bytes: usize) -> Self {
-        let mut b = Self::new(layout, records);
-        match layout {
-            Layout::Nested => b.sub_value.values.reserve(bytes),
-            Layout::Long => b.value.values.reserve(bytes),
+            arena: Arena {
+                base: bytes::Bytes::new(),
+                extra: Vec::new(),
+            },
+        };
+        if strings == StringType::Plain {
+            // Values are copied: size the largest value column from the
+            // chunk so that it is not regrown (and copied) as it fills.
+            match layout {
+                Layout::Nested => b.sub_value.values.reserve(chunk.len()),
+                Layout::Long => b.value.values.reserve(chunk.len()),
+            }
+        } else {
+            b.arena.base = chunk;
         }
         b
     }
@@ -294,23 +432,24 @@ impl BatchBuilder {
     }
 
     fn push_nested(&mut self, r: &RecordView<'_>, utf8: bool) {
-        self.leader.push_utf8(r.leader());
+        let a = &mut self.arena;
+        self.leader.push_utf8(r.leader(), a);
         for f in r.fields() {
-            self.tag.push_utf8(&f.tag.0);
+            self.tag.push_utf8(&f.tag.0, a);
             if f.is_control() {
                 self.ind1.push_null();
                 self.ind2.push_null();
-                self.value.push(f.data, utf8);
+                self.value.push(f.data, utf8, a);
                 self.sub_offsets.push(self.code.len() as i32);
                 self.sub_nulls.append_null();
             } else {
-                let [i1, i2] = f.indicators();
-                self.ind1.push_byte(i1);
-                self.ind2.push_byte(i2);
+                let (ind, subfields) = f.split();
+                self.ind1.push_byte(ind[0], a);
+                self.ind2.push_byte(ind[1], a);
                 self.value.push_null();
-                for s in f.subfields() {
-                    self.code.push(s.code, utf8);
-                    self.sub_value.push(s.value, utf8);
+                for s in subfields {
+                    self.code.push(s.code, utf8, a);
+                    self.sub_value.push(s.value, utf8, a);
                 }
                 self.sub_offsets.push(self.code.len() as i32);
                 self.sub_nulls.append_non_null();
@@ -322,62 +461,49 @@ impl BatchBuilder {
     #[inline]
     fn long_row(&mut self, index: u64, field: Option<u32>, sub: Option<u32>) {
         self.record_index.push(index);
-        match field {
-            Some(i) => {
-                self.field_index.push(i);
-                self.field_index_nulls.append_non_null();
-            }
-            None => {
-                self.field_index.push(0);
-                self.field_index_nulls.append_null();
-            }
-        }
-        match sub {
-            Some(i) => {
-                self.subfield_index.push(i);
-                self.subfield_index_nulls.append_non_null();
-            }
-            None => {
-                self.subfield_index.push(0);
-                self.subfield_index_nulls.append_null();
-            }
-        }
+        self.field_index.push(field.unwrap_or(0));
+        self.field_index_nulls.append(field.is_some());
+        self.subfield_index.push(sub.unwrap_or(0));
+        self.subfield_index_nulls.append(sub.is_some());
     }
 
     fn push_long(&mut self, index: u64, r: &RecordView<'_>, utf8: bool) {
         self.long_row(index, None, None);
-        self.tag.push_utf8(b"LDR");
+        self.tag.push_utf8(b"LDR", &mut self.arena);
         self.ind1.push_null();
         self.ind2.push_null();
         self.code.push_null();
-        self.value.push_utf8(r.leader());
+        self.value.push_utf8(r.leader(), &mut self.arena);
         for (fi, f) in r.fields().enumerate() {
             let fi = fi as u32;
             if f.is_control() {
                 self.long_row(index, Some(fi), None);
-                self.tag.push_utf8(&f.tag.0);
+                let a = &mut self.arena;
+                self.tag.push_utf8(&f.tag.0, a);
                 self.ind1.push_null();
                 self.ind2.push_null();
                 self.code.push_null();
-                self.value.push(f.data, utf8);
+                self.value.push(f.data, utf8, a);
                 continue;
             }
-            let [i1, i2] = f.indicators();
+            let (ind, subfields) = f.split();
             let mut n = 0u32;
-            for s in f.subfields() {
+            for s in subfields {
                 self.long_row(index, Some(fi), Some(n));
-                self.tag.push_utf8(&f.tag.0);
-                self.ind1.push_byte(i1);
-                self.ind2.push_byte(i2);
-                self.code.push(s.code, utf8);
-                self.value.push(s.value, utf8);
+                let a = &mut self.arena;
+                self.tag.push_utf8(&f.tag.0, a);
+                self.ind1.push_byte(ind[0], a);
+                self.ind2.push_byte(ind[1], a);
+                self.code.push(s.code, utf8, a);
+                self.value.push(s.value, utf8, a);
                 n += 1;
             }
             if n == 0 {
                 self.long_row(index, Some(fi), None);
-                self.tag.push_utf8(&f.tag.0);
-                self.ind1.push_byte(i1);
-                self.ind2.push_byte(i2);
+                let a = &mut self.arena;
+                self.tag.push_utf8(&f.tag.0, a);
+                self.ind1.push_byte(ind[0], a);
+                self.ind2.push_byte(ind[1], a);
                 self.code.push_null();
                 self.value.push_null();
             }
@@ -385,57 +511,54 @@ impl BatchBuilder {
     }
 
     /// Builds the batch; the builder is consumed.
-    pub fn finish(self) -> Result<RecordBatch, ArrowError> {
+    pub fn finish(mut self) -> Result<RecordBatch, ArrowError> {
+        let blocks = [
+            Buffer::from(std::mem::take(&mut self.arena.base)),
+            Buffer::from_vec(std::mem::take(&mut self.arena.extra)),
+        ];
         match self.layout {
-            Layout::Nested => self.finish_nested(),
-            Layout::Long => self.finish_long(),
+            Layout::Nested => self.finish_nested(&blocks),
+            Layout::Long => self.finish_long(&blocks),
         }
     }
 
-    fn finish_nested(mut self) -> Result<RecordBatch, ArrowError> {
-        let schema = nested_schema();
+    fn finish_nested(mut self, blocks: &[Buffer; 2]) -> Result<RecordBatch, ArrowError> {
+        let s = self.strings;
         let sub_struct = StructArray::try_new(
-            subfield_fields(),
-            vec![
-                Arc::new(self.code.finish()?) as ArrayRef,
-                Arc::new(self.sub_value.finish()?),
-            ],
+            subfield_fields(s),
+            vec![self.code.finish(blocks)?, self.sub_value.finish(blocks)?],
             None,
         )?;
         let subfields = ListArray::try_new(
-            Arc::new(Field::new(
-                "item",
-                DataType::Struct(subfield_fields()),
-                false,
-            )),
+            subfield_item(s),
             OffsetBuffer::new(ScalarBuffer::from(self.sub_offsets)),
             Arc::new(sub_struct),
             self.sub_nulls.finish(),
         )?;
         let field_struct = StructArray::try_new(
-            field_fields(),
+            field_fields(s),
             vec![
-                Arc::new(self.tag.finish()?) as ArrayRef,
-                Arc::new(self.ind1.finish()?),
-                Arc::new(self.ind2.finish()?),
-                Arc::new(self.value.finish()?),
+                self.tag.finish(blocks)?,
+                self.ind1.finish(blocks)?,
+                self.ind2.finish(blocks)?,
+                self.value.finish(blocks)?,
                 Arc::new(subfields),
             ],
             None,
         )?;
         let fields = ListArray::try_new(
-            Arc::new(Field::new("item", DataType::Struct(field_fields()), false)),
+            field_item(s),
             OffsetBuffer::new(ScalarBuffer::from(self.field_offsets)),
             Arc::new(field_struct),
             None,
         )?;
         RecordBatch::try_new(
-            schema,
-            vec![Arc::new(self.leader.finish()?), Arc::new(fields)],
+            nested_schema(s),
+            vec![self.leader.finish(blocks)?, Arc::new(fields)],
         )
     }
 
-    fn finish_long(mut self) -> Result<RecordBatch, ArrowError> {
+    fn finish_long(mut self, blocks: &[Buffer; 2]) -> Result<RecordBatch, ArrowError> {
         let field_index = UInt32Array::try_new(
             ScalarBuffer::from(self.field_index),
             self.field_index_nulls.finish(),
@@ -445,16 +568,16 @@ impl BatchBuilder {
             self.subfield_index_nulls.finish(),
         )?;
         RecordBatch::try_new(
-            long_schema(),
+            long_schema(self.strings),
             vec![
                 Arc::new(UInt64Array::from(self.record_index)),
                 Arc::new(field_index),
-                Arc::new(self.tag.finish()?),
-                Arc::new(self.ind1.finish()?),
-                Arc::new(self.ind2.finish()?),
+                self.tag.finish(blocks)?,
+                self.ind1.finish(blocks)?,
+                self.ind2.finish(blocks)?,
                 Arc::new(subfield_index),
-                Arc::new(self.code.finish()?),
-                Arc::new(self.value.finish()?),
+                self.code.finish(blocks)?,
+                self.value.finish(blocks)?,
             ],
         )
     }

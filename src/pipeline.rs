@@ -35,7 +35,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::{ArrowError, SchemaRef};
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 
-use crate::arrow::{BatchBuilder, Layout};
+use crate::arrow::{BatchBuilder, Layout, StringType};
 use crate::error::{ErrorPolicy, MarcError, Problem};
 use crate::reader::{process_frame, Step};
 use crate::record::{ParseOptions, Parser, RecordPos};
@@ -53,6 +53,8 @@ const READ_BLOCK: usize = 1 << 20;
 pub struct PipelineOptions {
     /// Output layout.
     pub layout: Layout,
+    /// Physical type of the string columns.
+    pub strings: StringType,
     /// Records per batch (at most).
     pub batch_size: usize,
     /// Input bytes per batch (at most, except for a single larger record).
@@ -73,6 +75,7 @@ impl Default for PipelineOptions {
     fn default() -> Self {
         PipelineOptions {
             layout: Layout::Nested,
+            strings: StringType::Plain,
             batch_size: DEFAULT_BATCH_SIZE,
             batch_bytes: DEFAULT_BATCH_BYTES,
             threads: None,
@@ -85,8 +88,9 @@ impl Default for PipelineOptions {
 
 /// Where the bytes come from.
 pub enum Source {
-    /// A complete buffer, shared with the workers without copying.
-    Shared(Arc<dyn AsRef<[u8]> + Send + Sync>),
+    /// A complete buffer, shared with the workers (and the batches) without
+    /// copying.
+    Shared(bytes::Bytes),
     /// A stream, read on the reader thread.
     Reader(Box<dyn Read + Send>),
 }
@@ -117,20 +121,6 @@ pub struct Counters {
     pub reader_done: AtomicBool,
 }
 
-enum ChunkData {
-    Owned(Vec<u8>),
-    Shared(Arc<dyn AsRef<[u8]> + Send + Sync>),
-}
-
-impl ChunkData {
-    fn bytes(&self) -> &[u8] {
-        match self {
-            ChunkData::Owned(v) => v,
-            ChunkData::Shared(a) => (**a).as_ref(),
-        }
-    }
-}
-
 struct FrameRef {
     index: u64,
     offset: u64,
@@ -141,7 +131,9 @@ struct FrameRef {
 
 struct Chunk {
     seq: u64,
-    data: ChunkData,
+    /// The chunk's bytes; frame positions are relative to them. Batches of
+    /// view strings keep (a share of) them alive.
+    data: bytes::Bytes,
     frames: Vec<FrameRef>,
 }
 
@@ -218,7 +210,7 @@ pub fn start(source: Source, opts: PipelineOptions) -> Result<BatchStream, Pipel
     let (res_tx, res_rx) = unbounded();
     let cancel = Arc::new(AtomicBool::new(false));
     let counters = Arc::new(Counters::default());
-    let schema = opts.layout.schema();
+    let schema = opts.layout.schema(opts.strings);
     let ctx = ReaderCtx {
         pool,
         tokens: tok_rx,
@@ -278,7 +270,7 @@ impl ReaderCtx {
 
     /// Waits for a token and hands the chunk to a worker; `false` when the
     /// consumer has gone away.
-    fn dispatch(&mut self, data: ChunkData, frames: Vec<FrameRef>) -> bool {
+    fn dispatch(&mut self, data: bytes::Bytes, frames: Vec<FrameRef>) -> bool {
         if self.cancel.load(Ordering::Relaxed) || self.tokens.recv().is_err() {
             return false;
         }
@@ -317,34 +309,30 @@ impl ReaderCtx {
         frames.len() >= self.opts.batch_size.max(1) || bytes >= self.opts.batch_bytes
     }
 
-    fn run_shared(
-        &mut self,
-        data: Arc<dyn AsRef<[u8]> + Send + Sync>,
-    ) -> Result<bool, PipelineError> {
+    fn run_shared(&mut self, data: bytes::Bytes) -> Result<bool, PipelineError> {
         let mut scanner = Scanner::new();
-        let buf: &[u8] = (*data).as_ref();
         let mut pos = 0;
         let mut frames = Vec::new();
         let mut chunk_start = 0;
         // With eof = true the scanner never asks for more.
-        while let Scan::Frame(f) = scanner.next(&buf[pos..], true) {
+        while let Scan::Frame(f) = scanner.next(&data[pos..], true) {
             frames.push(FrameRef {
                 index: f.index,
                 offset: (pos + f.start) as u64,
-                start: pos + f.start,
-                end: pos + f.end,
+                start: pos + f.start - chunk_start,
+                end: pos + f.end - chunk_start,
                 kind: f.kind,
             });
             pos += f.end;
             if self.full(&frames, pos - chunk_start) {
                 let fr = std::mem::take(&mut frames);
-                if !self.dispatch(ChunkData::Shared(data.clone()), fr) {
+                if !self.dispatch(data.slice(chunk_start..pos), fr) {
                     return Ok(false);
                 }
                 chunk_start = pos;
             }
         }
-        if !frames.is_empty() && !self.dispatch(ChunkData::Shared(data.clone()), frames) {
+        if !frames.is_empty() && !self.dispatch(data.slice(chunk_start..pos), frames) {
             return Ok(false);
         }
         Ok(true)
@@ -378,7 +366,7 @@ impl ReaderCtx {
                         base += pos as u64;
                         pos = 0;
                         buf.reserve(READ_BLOCK);
-                        if !self.dispatch(ChunkData::Owned(chunk), std::mem::take(&mut frames)) {
+                        if !self.dispatch(chunk.into(), std::mem::take(&mut frames)) {
                             return Ok(false);
                         }
                     }
@@ -400,10 +388,7 @@ impl ReaderCtx {
                                 if !frames.is_empty() {
                                     buf.truncate(pos);
                                     let chunk = std::mem::take(&mut buf);
-                                    if !self.dispatch(
-                                        ChunkData::Owned(chunk),
-                                        std::mem::take(&mut frames),
-                                    ) {
+                                    if !self.dispatch(chunk.into(), std::mem::take(&mut frames)) {
                                         return Ok(false);
                                     }
                                 }
@@ -420,7 +405,7 @@ impl ReaderCtx {
         }
         if !frames.is_empty() {
             buf.truncate(pos);
-            if !self.dispatch(ChunkData::Owned(buf), frames) {
+            if !self.dispatch(buf.into(), frames) {
                 return Ok(false);
             }
         }
@@ -433,15 +418,16 @@ fn parse_chunk(chunk: Chunk, opts: &PipelineOptions) -> Result<ChunkOutput, Pipe
     if opts.fail_at_chunk == Some(chunk.seq) {
         panic!("injected failure");
     }
-    let bytes = chunk.data.bytes();
+    let bytes: &[u8] = &chunk.data;
     let mut parser = Parser::new(ParseOptions {
         policy: opts.policy,
     });
-    let span = match (chunk.frames.first(), chunk.frames.last()) {
-        (Some(a), Some(b)) => b.end - a.start,
-        _ => 0,
-    };
-    let mut builder = BatchBuilder::with_bytes(opts.layout, chunk.frames.len(), span);
+    let mut builder = BatchBuilder::new(
+        opts.layout,
+        opts.strings,
+        chunk.frames.len(),
+        chunk.data.clone(),
+    );
     let mut problems = Vec::new();
     let mut repairs = Vec::new();
     let mut raised = None;

@@ -134,26 +134,32 @@ impl<'a> FieldView<'a> {
     /// the second are ignored (pymarc's rule).
     #[inline]
     pub fn indicators(&self) -> [u8; 2] {
-        let i = self.indicator_bytes();
-        [
-            i.first().copied().unwrap_or(b' '),
-            i.get(1).copied().unwrap_or(b' '),
-        ]
+        self.split().0
     }
 
     /// The subfields, in order; empty pieces between delimiters are dropped.
     #[inline]
     pub fn subfields(&self) -> Subfields<'a> {
-        let rest = match memchr::memchr(SUBFIELD_DELIMITER, self.data) {
-            Some(p) => &self.data[p + 1..],
-            None => &[],
+        self.split().1
+    }
+
+    /// Indicators and subfields at once, finding the first delimiter once.
+    #[inline]
+    pub fn split(&self) -> ([u8; 2], Subfields<'a>) {
+        let (ind, rest, done) = match memchr::memchr(SUBFIELD_DELIMITER, self.data) {
+            Some(p) => (&self.data[..p], &self.data[p + 1..], false),
+            None => (self.data, &[][..], true),
         };
-        let started = memchr::memchr(SUBFIELD_DELIMITER, self.data).is_some();
-        Subfields {
+        let indicators = [
+            ind.first().copied().unwrap_or(b' '),
+            ind.get(1).copied().unwrap_or(b' '),
+        ];
+        let subfields = Subfields {
             rest,
-            done: !started,
+            done,
             utf8: self.utf8,
-        }
+        };
+        (indicators, subfields)
     }
 }
 
@@ -433,6 +439,16 @@ impl Parser {
                     .unwrap_or(Tag(*b"???"));
                 return Err(pos.err_at(ErrorKind::InvalidUtf8 { tag }, bad));
             }
+            // Every field must start on a character boundary too (a field
+            // ends just before its ASCII terminator, so its end always is
+            // one): then every string cut from a field at ASCII delimiters
+            // is valid UTF-8, which `arrow.rs` relies on.
+            for s in &self.spans {
+                let start = s.start as usize;
+                if start < s.end as usize && (bytes[start] as i8) < -0x40 {
+                    return Err(pos.err_at(ErrorKind::InvalidUtf8 { tag: s.tag }, start));
+                }
+            }
         }
 
         self.encoding = Some(encoding);
@@ -581,6 +597,19 @@ mod tests {
         assert_eq!(e.tag, Some(Tag(*b"245")));
         let bad = r.iter().position(|&b| b == 0xff).unwrap() as u64;
         assert_eq!(e.error_offset, Some(100 + bad));
+    }
+
+    #[test]
+    fn field_starting_inside_a_character_is_invalid_utf8() {
+        // Two entries share "é" (C3 A9); the second starts at its A9.
+        let mut r = build(b'a', &[("001", b"x"), ("005", b"\xc3\xa9")]);
+        let at = LEADER_LEN + 12 + 7;
+        r[at..at + 5].copy_from_slice(b"00003");
+        r[LEADER_LEN + 12 + 3..LEADER_LEN + 12 + 7].copy_from_slice(b"0002");
+        let e = Parser::default()
+            .check(&r, pos(), &mut Vec::new())
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidUtf8 { tag: Tag(*b"005") });
     }
 
     #[test]

@@ -67,22 +67,12 @@ pub fn open_path(path: &Path) -> io::Result<Source> {
 }
 
 /// An in-memory buffer: shared as is, or decompressed if compressed.
-pub fn from_shared(data: std::sync::Arc<dyn AsRef<[u8]> + Send + Sync>) -> io::Result<Source> {
-    let head: &[u8] = (*data).as_ref();
-    match detect(&head[..head.len().min(4)]) {
+pub fn from_shared(data: bytes::Bytes) -> io::Result<Source> {
+    match detect(&data[..data.len().min(4)]) {
         Compression::None => Ok(Source::Shared(data)),
         _ => {
-            struct ArcRead(std::sync::Arc<dyn AsRef<[u8]> + Send + Sync>, usize);
-            impl Read for ArcRead {
-                fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                    let s: &[u8] = (*self.0).as_ref();
-                    let n = buf.len().min(s.len() - self.1);
-                    buf[..n].copy_from_slice(&s[self.1..self.1 + n]);
-                    self.1 += n;
-                    Ok(n)
-                }
-            }
-            Ok(Source::Reader(decompressing(Box::new(ArcRead(data, 0)))?))
+            use bytes::Buf;
+            Ok(Source::Reader(decompressing(Box::new(data.reader()))?))
         }
     }
 }

@@ -3,18 +3,16 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use arrow_array::RecordBatch;
 use common::data;
-use marcarrow::arrow::{BatchBuilder, Layout};
+use marcarrow::arrow::{BatchBuilder, Layout, StringType};
 use marcarrow::pipeline::{self, PipelineError, PipelineOptions, Source};
 use marcarrow::{ErrorPolicy, Reader};
 
 /// The sequential reference: one batch of every delivered record.
-fn reference(d: &[u8], layout: Layout, policy: ErrorPolicy) -> RecordBatch {
+fn reference(d: &[u8], layout: Layout, strings: StringType, policy: ErrorPolicy) -> RecordBatch {
     let mut r = Reader::from_slice(d, policy);
-    let mut b = BatchBuilder::new(layout, 16);
+    let mut b = BatchBuilder::new(layout, strings, 16, bytes::Bytes::new());
     while let Some(item) = r.next_record().unwrap() {
         match item {
             Ok(i) => b.push(i.index, &i.record),
@@ -25,7 +23,7 @@ fn reference(d: &[u8], layout: Layout, policy: ErrorPolicy) -> RecordBatch {
 }
 
 fn run(source: Source, opts: PipelineOptions) -> (RecordBatch, Option<String>, usize) {
-    let layout = opts.layout;
+    let schema = opts.layout.schema(opts.strings);
     let mut stream = pipeline::start(source, opts).unwrap();
     let mut batches = Vec::new();
     let mut err = None;
@@ -36,16 +34,14 @@ fn run(source: Source, opts: PipelineOptions) -> (RecordBatch, Option<String>, u
         }
     }
     let n = stream.problems().lock().unwrap().len();
-    let all = arrow_select_concat(&layout, &batches);
+    let all = concat_batches(schema, &batches);
     (all, err, n)
 }
 
-fn arrow_select_concat(layout: &Layout, batches: &[RecordBatch]) -> RecordBatch {
-    // Concatenate without arrow-select: compare row by row via slices.
+fn concat_batches(schema: arrow_schema::SchemaRef, batches: &[RecordBatch]) -> RecordBatch {
     if batches.is_empty() {
-        return RecordBatch::new_empty(layout.schema());
+        return RecordBatch::new_empty(schema);
     }
-    let schema = batches[0].schema();
     let cols = (0..schema.fields().len())
         .map(|i| {
             let arrays: Vec<&dyn arrow_array::Array> =
@@ -75,14 +71,20 @@ fn pipeline_matches_sequential_reader() {
         "uva-marc8-2000.mrc",
     ] {
         let Some(d) = data(name) else { return };
-        let shared: Arc<dyn AsRef<[u8]> + Send + Sync> = Arc::new(d.clone());
-        for layout in [Layout::Nested, Layout::Long] {
+        let shared = bytes::Bytes::from(d.clone());
+        for (layout, strings) in [
+            (Layout::Nested, StringType::View),
+            (Layout::Long, StringType::View),
+            (Layout::Nested, StringType::Plain),
+            (Layout::Long, StringType::Plain),
+        ] {
             for policy in [ErrorPolicy::Lenient, ErrorPolicy::Skip, ErrorPolicy::Strict] {
-                let want = reference(&d, layout, policy);
+                let want = reference(&d, layout, strings, policy);
                 for threads in [1, 2] {
                     for batch_size in [7, 10_000] {
                         let opts = PipelineOptions {
                             layout,
+                            strings,
                             policy,
                             threads: Some(threads),
                             batch_size,
@@ -93,7 +95,9 @@ fn pipeline_matches_sequential_reader() {
                             Source::Reader(Box::new(std::io::Cursor::new(d.clone()))),
                             opts,
                         );
-                        let ctx = format!("{name} {layout:?} {policy:?} t{threads} b{batch_size}");
+                        let ctx = format!(
+                            "{name} {layout:?} {strings:?} {policy:?} t{threads} b{batch_size}"
+                        );
                         assert_eq!(a, want, "{ctx}");
                         assert_eq!(b, want, "{ctx}");
                         assert_eq!(err_a, err_b, "{ctx}");
@@ -121,7 +125,7 @@ fn worker_panic_becomes_an_error() {
         threads: Some(2),
         ..Default::default()
     };
-    let mut s = pipeline::start(Source::Shared(Arc::new(d)), opts).unwrap();
+    let mut s = pipeline::start(Source::Shared(d.into()), opts).unwrap();
     assert_eq!(s.next().unwrap().unwrap().num_rows(), 50);
     assert!(matches!(s.next(), Some(Err(PipelineError::Panic(_)))));
     assert!(s.next().is_none());

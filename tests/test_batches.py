@@ -206,13 +206,50 @@ def test_stream_consumed_once() -> None:
         pa.table(r)
 
 
-def test_pyarrow_imports_buffers_without_copy() -> None:
-    r = marcarrow.read_batches(data_file("loc-bib-386.mrc"))
-    batch = next(iter(r))
-    a = pa.record_batch(batch)
-    b = pa.record_batch(batch)
-    # Two imports of the same exported batch see the same memory.
-    assert a.column(0).buffers()[2].address == b.column(0).buffers()[2].address
+def test_strings_point_into_the_input_bytes() -> None:
+    data = data_file("loc-bib-386.mrc").read_bytes()
+    start = pa.py_buffer(data).address  # zero-copy view of the bytes object
+    reader = marcarrow.read_batches(data, string_type="string_view")
+    batch = pa.record_batch(next(iter(reader)))
+    leader = batch.column("leader")
+    assert leader.type == pa.string_view()
+    # buffers: validity, views, then the data blocks; block 0 is our input.
+    block = leader.buffers()[2]
+    assert start <= block.address < start + len(data)
+    # And pyarrow imports the same memory each time (no copy on import).
+    again = pa.record_batch(next(iter(marcarrow.read_batches(data, string_type="string_view"))))
+    assert again.column("leader").buffers()[2].address == block.address
+
+
+def test_pyarrow_imports_plain_buffers_without_copy() -> None:
+    batch = next(iter(marcarrow.read_batches(data_file("loc-bib-386.mrc"))))
+    a, b = pa.record_batch(batch), pa.record_batch(batch)
+    # A copying import would put each import's values somewhere new.
+    assert a.column("leader").buffers()[2].address == b.column("leader").buffers()[2].address
+
+
+def test_read_polars_strict_error_and_views() -> None:
+    df = marcarrow.read_polars(data_file("loc-bib-386.mrc"), layout="long")
+    assert df.schema["tag"] == pl.String and df.height > 386
+    with pytest.raises(marcarrow.MarcError) as ei:
+        marcarrow.read_polars(data_file("pride-many-errors-383.mrc"))
+    assert ei.value.record_index == 1 and ei.value.tag == "350"
+    with pytest.warns(marcarrow.MarcWarning, match="85 problem"):
+        assert (
+            marcarrow.read_polars(data_file("pride-many-errors-383.mrc"), errors="skip").height
+            == 298
+        )
+
+
+@pytest.mark.parametrize("layout", ["nested", "long"])
+def test_plain_strings_have_the_same_content(layout: str) -> None:
+    path = data_file("loc-bib-386.mrc")
+    view = marcarrow.read_arrow(path, layout=layout, string_type="string_view")
+    plain = marcarrow.read_arrow(path, layout=layout)
+    assert "string_view" not in str(plain.schema) and "string_view" in str(view.schema)
+    assert plain.to_pylist() == view.to_pylist()
+    with pytest.raises(ValueError, match="string_type"):
+        marcarrow.read_batches(path, string_type="large")  # type: ignore[arg-type]
 
 
 def test_strict_and_lenient_policies() -> None:

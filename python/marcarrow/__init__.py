@@ -56,6 +56,21 @@ def _warn_problems(reader: BatchReader) -> None:
         )
 
 
+def _raised(reader: BatchReader) -> MarcError | None:
+    """The strict-mode error a reader stopped on, as a :class:`MarcError`."""
+    for p in reader.errors:
+        if p["action"] == "raised":
+            return MarcError(
+                p["message"].removesuffix(" [raised]"),
+                record_index=p["record_index"],
+                byte_offset=p["byte_offset"],
+                error_offset=p["error_offset"],
+                tag=p["tag"],
+                reason=p["reason"],
+            )
+    return None
+
+
 def read_arrow(
     source: Any,
     *,
@@ -63,11 +78,13 @@ def read_arrow(
     batch_size: int | None = None,
     threads: int | None = None,
     errors: Literal["strict", "lenient", "skip"] = "strict",
+    string_type: Literal["string", "string_view"] = "string",
 ) -> pyarrow.Table:
     """Read MARC records into a :class:`pyarrow.Table`.
 
-    Under ``strict`` a malformed record raises :class:`MarcError`; under
-    ``lenient`` and ``skip`` one :class:`MarcWarning` summarises the problems.
+    Takes the same arguments as :func:`read_batches`. Under ``strict`` a
+    malformed record raises :class:`MarcError`; under ``lenient`` and
+    ``skip`` one :class:`MarcWarning` summarises the problems.
 
     >>> import marcarrow
     >>> marcarrow.read_arrow(marcarrow.SAMPLE).num_rows
@@ -76,7 +93,12 @@ def read_arrow(
     import pyarrow as pa
 
     reader = read_batches(
-        source, layout=layout, batch_size=batch_size, threads=threads, errors=errors
+        source,
+        layout=layout,
+        batch_size=batch_size,
+        threads=threads,
+        errors=errors,
+        string_type=string_type,
     )
     batches = [pa.record_batch(b) for b in reader]
     table = pa.Table.from_batches(batches, schema=pa.schema(reader))
@@ -91,8 +113,13 @@ def read_polars(
     batch_size: int | None = None,
     threads: int | None = None,
     errors: Literal["strict", "lenient", "skip"] = "strict",
+    string_type: Literal["string", "string_view"] = "string_view",
 ) -> polars.DataFrame:
     """Read MARC records into a :class:`polars.DataFrame`.
+
+    Takes the same arguments as :func:`read_batches`; strings default to
+    ``string_view``, which polars imports without converting. Errors are
+    reported as by :func:`read_arrow`.
 
     >>> import marcarrow
     >>> marcarrow.read_polars(marcarrow.SAMPLE, layout="long").columns[:3]
@@ -100,5 +127,21 @@ def read_polars(
     """
     import polars as pl
 
-    table = read_arrow(source, layout=layout, batch_size=batch_size, threads=threads, errors=errors)
-    return pl.DataFrame(table)
+    reader = read_batches(
+        source,
+        layout=layout,
+        batch_size=batch_size,
+        threads=threads,
+        errors=errors,
+        string_type=string_type,
+    )
+    try:
+        # Through the C stream: polars takes the view columns as they are.
+        df = pl.DataFrame(reader)
+    except Exception as e:
+        raised = _raised(reader)
+        if raised is None:
+            raise
+        raise raised from e
+    _warn_problems(reader)
+    return df

@@ -11,7 +11,7 @@ use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString};
 use pyo3_arrow::{PyRecordBatch, PyRecordBatchReader, PySchema};
 
-use crate::arrow::Layout;
+use crate::arrow::{Layout, StringType};
 use crate::error::{ErrorPolicy, Problem};
 use crate::pipeline::{self, BatchStream, PipelineError, PipelineOptions, Source};
 use crate::source;
@@ -54,11 +54,11 @@ impl Read for PyRead {
 
 /// One type detection for every input; see `ACCEPTED`.
 pub(crate) fn detect_source(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Source> {
-    let shared = |v: Vec<u8>| -> PyResult<Source> { Ok(source::from_shared(Arc::new(v))?) };
+    let shared = |v: Vec<u8>| -> PyResult<Source> { Ok(source::from_shared(v.into())?) };
     if let Ok(b) = obj.cast::<PyBytes>() {
         // Immutable: shared with the workers without a copy.
         let backed: PyBackedBytes = b.clone().into();
-        return Ok(source::from_shared(Arc::new(backed))?);
+        return Ok(source::from_shared(bytes::Bytes::from_owner(backed))?);
     }
     if let Ok(b) = obj.cast::<PyByteArray>() {
         // Mutable: a writer could change it under us, so copy once.
@@ -256,7 +256,7 @@ impl PyBatchReader {
 
 /// Reads MARC records into a stream of Arrow RecordBatches.
 #[pyfunction]
-#[pyo3(signature = (source, *, layout = "nested", batch_size = None, threads = None, errors = "strict", _max_in_flight = None, _fail_at_chunk = None))]
+#[pyo3(signature = (source, *, layout = "nested", batch_size = None, threads = None, errors = "strict", string_type = "string", _max_in_flight = None, _fail_at_chunk = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn read_batches(
     py: Python<'_>,
@@ -265,6 +265,7 @@ pub(crate) fn read_batches(
     batch_size: Option<usize>,
     threads: Option<usize>,
     errors: &str,
+    string_type: &str,
     _max_in_flight: Option<usize>,
     _fail_at_chunk: Option<u64>,
 ) -> PyResult<PyBatchReader> {
@@ -276,6 +277,15 @@ pub(crate) fn read_batches(
             "errors must be 'strict', 'lenient' or 'skip', not {errors:?}"
         ))
     })?;
+    let strings = match string_type {
+        "string_view" => StringType::View,
+        "string" => StringType::Plain,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "string_type must be 'string_view' or 'string', not {other:?}"
+            )))
+        }
+    };
     if batch_size == Some(0) || threads == Some(0) {
         return Err(PyValueError::new_err(
             "batch_size and threads must be at least 1",
@@ -284,6 +294,7 @@ pub(crate) fn read_batches(
     let src = detect_source(py, source)?;
     let opts = PipelineOptions {
         layout,
+        strings,
         batch_size: batch_size.unwrap_or(pipeline::DEFAULT_BATCH_SIZE),
         threads,
         policy,
