@@ -125,6 +125,8 @@ def every_input(path: Path, tmp_path: Path):
     yield "bytes", data
     yield "bytearray", bytearray(data)
     yield "memoryview", memoryview(data)
+    yield "memoryview window", memoryview(b"junk" + data)[4:]
+    yield "read-only memoryview of bytearray", memoryview(bytearray(data)).toreadonly()
     yield "writable memoryview", memoryview(bytearray(data))
     yield "BytesIO", io.BytesIO(data)
     yield "file", open(path, "rb")  # noqa: SIM115
@@ -241,6 +243,22 @@ def test_read_polars_strict_error_and_views() -> None:
         )
 
 
+def test_memoryview_of_bytes_is_borrowed_not_copied() -> None:
+    data = b"junk" + data_file("loc-bib-386.mrc").read_bytes()
+    start = pa.py_buffer(data).address
+    reader = marcarrow.read_batches(memoryview(data)[4:], string_type="string_view")
+    block = pa.record_batch(next(iter(reader))).column("leader").buffers()[2]
+    assert start + 4 <= block.address < start + len(data)
+    # Over a mutable object the contents are copied, so later writes to it
+    # cannot change the strings already handed out.
+    mutable = bytearray(data[4:])
+    reader = marcarrow.read_batches(memoryview(mutable).toreadonly(), string_type="string_view")
+    first = pa.record_batch(next(iter(reader)))
+    leader = first.column("leader")[0].as_py()
+    mutable[:5] = b"99999"
+    assert first.column("leader")[0].as_py() == leader
+
+
 @pytest.mark.parametrize("layout", ["nested", "long"])
 def test_plain_strings_have_the_same_content(layout: str) -> None:
     path = data_file("loc-bib-386.mrc")
@@ -278,8 +296,10 @@ def test_latin1_records_are_counted() -> None:
     assert t.num_rows == 2000
 
 
-def test_gil_is_released_while_parsing() -> None:
-    data = data_file("loc-bib-386.mrc").read_bytes() * 40
+def test_gil_is_released_while_parsing(tmp_path: Path) -> None:
+    data = data_file("loc-bib-386.mrc").read_bytes() * 40  # 21 MB, one batch
+    path = tmp_path / "big.mrc"
+    path.write_bytes(data)
     ticks = 0
     stop = threading.Event()
 
@@ -287,18 +307,22 @@ def test_gil_is_released_while_parsing() -> None:
         nonlocal ticks
         while not stop.is_set():
             ticks += 1
-            time.sleep(0)
 
-    for src in (data, io.BytesIO(data)):
+    sources = {"bytes": data, "BytesIO": io.BytesIO(data), "path": path}
+    sources["file"] = open(path, "rb")  # noqa: SIM115
+    for name, src in sources.items():
         t = threading.Thread(target=tick)
-        ticks = 0
         stop.clear()
         t.start()
         r = marcarrow.read_batches(src, batch_size=len(data), threads=1)
-        next(r)
+        before = ticks
+        next(r)  # waits for the whole file to be parsed
+        during = ticks - before
         stop.set()
         t.join()
-        assert ticks > 0
+        # Had next() held the GIL while Rust worked, the ticker could not run.
+        assert during > 0, name
+    sources["file"].close()
 
 
 def test_backpressure_and_early_drop() -> None:

@@ -52,6 +52,32 @@ impl Read for PyRead {
     }
 }
 
+/// A contiguous byte memoryview over an immutable `bytes` object, borrowed
+/// without copying: the reader keeps the `bytes` alive and reads the
+/// memoryview's window of it. `None` for any other memoryview.
+fn memoryview_of_bytes(mv: &Bound<'_, PyAny>) -> PyResult<Option<Source>> {
+    let base = mv.getattr("obj")?;
+    let Ok(base) = base.cast::<PyBytes>() else {
+        return Ok(None);
+    };
+    let contiguous: bool = mv.getattr("c_contiguous")?.extract()?;
+    let itemsize: usize = mv.getattr("itemsize")?.extract()?;
+    if !contiguous || itemsize != 1 {
+        return Ok(None);
+    }
+    let buf = pyo3::buffer::PyBuffer::<u8>::get(mv)?;
+    let whole = base.as_bytes();
+    // Address arithmetic only: where the window starts inside the bytes.
+    let start = (buf.buf_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+    let len = buf.len_bytes();
+    if start > whole.len() || len > whole.len() - start {
+        return Ok(None);
+    }
+    let backed: PyBackedBytes = base.clone().into();
+    let data = bytes::Bytes::from_owner(backed).slice(start..start + len);
+    Ok(Some(source::from_shared(data)?))
+}
+
 /// One type detection for every input; see `ACCEPTED`.
 pub(crate) fn detect_source(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Source> {
     let shared = |v: Vec<u8>| -> PyResult<Source> { Ok(source::from_shared(v.into())?) };
@@ -65,6 +91,10 @@ pub(crate) fn detect_source(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<
         return shared(b.to_vec());
     }
     if obj.is_instance_of::<PyMemoryView>() {
+        if let Some(src) = memoryview_of_bytes(obj)? {
+            return Ok(src);
+        }
+        // Over a mutable object (or not contiguous bytes): copy once.
         let data: Vec<u8> = obj.call_method0("tobytes")?.extract()?;
         return shared(data);
     }
