@@ -4,7 +4,7 @@
 //! `cargo run --release --example stream_drop -- FILE [RECORDS]`
 use std::io::Read;
 
-use marcarrow::arrow::Layout;
+use marcarrow::arrow::{Layout, StringType};
 use marcarrow::pipeline::{self, PipelineOptions, Source};
 
 fn main() {
@@ -29,9 +29,15 @@ fn main() {
     data.truncate(end);
     let data = bytes::Bytes::from(data);
 
-    for layout in [Layout::Nested, Layout::Long] {
+    for (layout, strings) in [
+        (Layout::Nested, StringType::Plain),
+        (Layout::Long, StringType::Plain),
+        (Layout::Nested, StringType::View),
+        (Layout::Long, StringType::View),
+    ] {
         let opts = PipelineOptions {
             layout,
+            strings,
             threads: Some(2),
             batch_size: 500,
             ..Default::default()
@@ -40,7 +46,7 @@ fn main() {
             .expect("start")
             .map(|b| b.expect("batch").num_rows())
             .sum();
-        println!("{layout:?}: {rows} rows");
+        println!("{layout:?} {strings:?}: {rows} rows");
 
         // A second stream, from a reader, dropped after two batches.
         let reader = std::io::Cursor::new(data.to_vec());
@@ -58,6 +64,6 @@ fn main() {
         {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
-        println!("{layout:?}: dropped after {first} rows; reader thread exited");
+        println!("{layout:?} {strings:?}: dropped after {first} rows; reader thread exited");
     }
 }
