@@ -44,6 +44,19 @@ def median(f, runs: int) -> float:
     return statistics.median(ts)
 
 
+def interleaved(variants: dict, runs: int) -> dict:
+    """Median time of each variant, running them round-robin (one warm-up
+    round first) so that drift in the machine's state hits all alike."""
+    times: dict = {k: [] for k in variants}
+    for r in range(runs + 1):
+        for k, f in variants.items():
+            t0 = time.perf_counter()
+            f()
+            if r:
+                times[k].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
@@ -61,21 +74,20 @@ def main() -> None:
     import polars as pl
     import pyarrow as pa
 
-    rows = {}
-    rows["python read + count 0x1D"] = median(raw, a.runs)
-    for st in ("string_view", "string"):
+    variants = {"python read + count 0x1D": raw}
+    for st in ("string", "string_view"):
         for th in (1, 2):
-            rows[f"read_arrow {st} threads={th}"] = median(
-                lambda th=th, st=st: marcarrow.read_arrow(path, threads=th, string_type=st),
-                a.runs,
+            variants[f"read_arrow {st} threads={th}"] = lambda th=th, st=st: marcarrow.read_arrow(
+                path, threads=th, string_type=st
             )
-        rows[f"pl.DataFrame(read_batches) {st}"] = median(
-            lambda st=st: pl.DataFrame(marcarrow.read_batches(path, string_type=st)), a.runs
+        variants[f"pl.DataFrame(read_batches) {st}"] = lambda st=st: pl.DataFrame(
+            marcarrow.read_batches(path, string_type=st)
         )
-        rows[f"pa.table(read_batches long) {st}"] = median(
-            lambda st=st: pa.table(marcarrow.read_batches(path, layout="long", string_type=st)),
-            a.runs,
+        variants[f"pa.table(read_batches long) {st}"] = lambda st=st: pa.table(
+            marcarrow.read_batches(path, layout="long", string_type=st)
         )
+    variants["read_polars (string_view)"] = lambda: marcarrow.read_polars(path)
+    rows = interleaved(variants, a.runs)
     ref = rows["python read + count 0x1D"]
     for k, t in rows.items():
         print(f"  {k:40s} {t * 1000:8.1f} ms  {mb / t:7.1f} MB/s  {ref / t:5.2f}x raw")
@@ -97,12 +109,34 @@ def main() -> None:
         marcarrow.read_arrow(path, threads=1)
         marcarrow.read_arrow(path, threads=1)
 
-    seq, par = median(sequential, a.runs), median(two_threads, a.runs)
-    print(f"  two Python threads vs sequential (threads=1 each): {seq / par:.2f}x")
+    def stream_two() -> None:
+        def drain() -> None:
+            for _ in marcarrow.read_batches(path, threads=1):
+                pass
+
+        ts = [threading.Thread(target=drain) for _ in range(2)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+
+    def stream_seq() -> None:
+        for _ in range(2):
+            for _ in marcarrow.read_batches(path, threads=1):
+                pass
+
+    r = interleaved(
+        {"seq": sequential, "par": two_threads, "sseq": stream_seq, "spar": stream_two}, a.runs
+    )
+    print(f"  two Python threads vs sequential, read_arrow(threads=1): {r['seq'] / r['par']:.2f}x")
+    print(f"  same, streaming read_batches(threads=1): {r['sseq'] / r['spar']:.2f}x")
 
     print("batch-size sweep (read_arrow, default threads):")
-    for bs in (10, 100, 1000, 2048, 4096, 8192, 10000):
-        t = median(lambda bs=bs: marcarrow.read_arrow(path, batch_size=bs), a.runs)
+    sizes = (10, 100, 1000, 2048, 4096, 8192, 10000)
+    sweep = interleaved(
+        {bs: (lambda bs=bs: marcarrow.read_arrow(path, batch_size=bs)) for bs in sizes}, a.runs
+    )
+    for bs, t in sweep.items():
         print(f"  batch_size={bs:6d}  {mb / t:7.1f} MB/s")
 
     # VmHWM, not ru_maxrss: the latter is inherited from this (large)
