@@ -15,9 +15,10 @@
 //! keeps alive), shorter ones are inline. Views save the value copy and
 //! polars imports them as they are, but MARC is mostly short strings, so
 //! they take about 2.4x the memory (ARCHITECTURE.md, "Measured choices").
-//! Either way there are no per-record structs in between. Strings from records that are not
-//! UTF-8 (leader/09 other than `a`) are decoded as Latin-1 until the MARC-8
-//! decoder lands, and counted ([`BatchBuilder::latin1_records`]).
+//! Either way there are no per-record structs in between. Records that are
+//! not valid UTF-8 (MARC-8, or another encoding the caller chose) have their
+//! values decoded by `decode::Decoded` before anything is appended; their
+//! subfield codes and indicators, single bytes, are kept as Latin-1 chars.
 
 use std::sync::Arc;
 
@@ -29,7 +30,9 @@ use arrow_array::{
 use arrow_buffer::{Buffer, NullBufferBuilder, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, SchemaRef};
 
-use crate::record::{Encoding, RecordView};
+use crate::decode::{DecodeOptions, Decoded, Values};
+use crate::error::{MarcError, Problem};
+use crate::record::{Encoding, RecordPos, RecordView};
 
 /// The shape of the Arrow output.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -320,14 +323,28 @@ impl StrCol {
     }
 }
 
+/// A value's bytes: the record's own (valid UTF-8) or the next decoded one.
+#[inline]
+fn value<'v>(raw: &'v [u8], utf8: bool, decoded: &mut Values<'v>) -> &'v [u8] {
+    if utf8 {
+        raw
+    } else {
+        // `Decoded` holds exactly one value per control field and subfield,
+        // visited in this same order.
+        decoded.next().unwrap_or_default().as_bytes()
+    }
+}
+
 /// Accumulates records of one batch in one layout.
 #[derive(Debug)]
 pub struct BatchBuilder {
     layout: Layout,
     strings: StringType,
     arena: Arena,
+    decoded: Decoded,
+    decode_opts: DecodeOptions,
     rows: usize,
-    latin1_records: usize,
+    decoded_records: usize,
     // Nested.
     leader: StrCol,
     field_offsets: Vec<i32>,
@@ -369,7 +386,9 @@ impl BatchBuilder {
             layout,
             strings,
             rows: 0,
-            latin1_records: 0,
+            decoded_records: 0,
+            decoded: Decoded::default(),
+            decode_opts: DecodeOptions::default(),
             leader: col(records),
             field_offsets,
             tag: col(f),
@@ -413,25 +432,49 @@ impl BatchBuilder {
         self.rows
     }
 
-    /// Records appended whose strings were decoded as Latin-1.
-    pub fn latin1_records(&self) -> usize {
-        self.latin1_records
+    /// Records appended that were decoded (not UTF-8 as they stood).
+    pub fn decoded_records(&self) -> usize {
+        self.decoded_records
     }
 
-    /// Appends one record; `index` is its record index in the source.
-    pub fn push(&mut self, index: u64, r: &RecordView<'_>) {
-        self.rows += 1;
+    /// How records that are not valid UTF-8 are decoded.
+    pub fn set_decode_options(&mut self, opts: DecodeOptions) {
+        self.decode_opts = opts;
+    }
+
+    /// Appends one record; `pos` is its record index and offset in the
+    /// source. A record that is not valid UTF-8 is decoded first: under
+    /// `encoding_errors="strict"` a byte that does not decode is returned
+    /// as the record's error and nothing is appended; under `"replace"`
+    /// each substitution is appended to `problems`.
+    pub fn push(
+        &mut self,
+        pos: RecordPos,
+        r: &RecordView<'_>,
+        problems: &mut Vec<Problem>,
+    ) -> Result<(), MarcError> {
         let utf8 = r.encoding == Encoding::Utf8;
+        // Decode into the scratch before touching any column.
+        let decoded = std::mem::take(&mut self.decoded);
+        let mut decoded = decoded;
         if !utf8 {
-            self.latin1_records += 1;
+            if let Err(e) = decoded.decode_record(r, pos, self.decode_opts, problems) {
+                self.decoded = decoded;
+                return Err(e);
+            }
+            self.decoded_records += 1;
         }
+        let mut values = decoded.values();
+        self.rows += 1;
         match self.layout {
-            Layout::Nested => self.push_nested(r, utf8),
-            Layout::Long => self.push_long(index, r, utf8),
+            Layout::Nested => self.push_nested(r, utf8, &mut values),
+            Layout::Long => self.push_long(pos.index, r, utf8, &mut values),
         }
+        self.decoded = decoded;
+        Ok(())
     }
 
-    fn push_nested(&mut self, r: &RecordView<'_>, utf8: bool) {
+    fn push_nested<'v>(&mut self, r: &RecordView<'v>, utf8: bool, values: &mut Values<'v>) {
         let a = &mut self.arena;
         self.leader.push_utf8(r.leader(), a);
         for f in r.fields() {
@@ -439,7 +482,7 @@ impl BatchBuilder {
             if f.is_control() {
                 self.ind1.push_null();
                 self.ind2.push_null();
-                self.value.push(f.data, utf8, a);
+                self.value.push_utf8(value(f.data, utf8, values), a);
                 self.sub_offsets.push(self.code.len() as i32);
                 self.sub_nulls.append_null();
             } else {
@@ -449,7 +492,7 @@ impl BatchBuilder {
                 self.value.push_null();
                 for s in subfields {
                     self.code.push(s.code, utf8, a);
-                    self.sub_value.push(s.value, utf8, a);
+                    self.sub_value.push_utf8(value(s.value, utf8, values), a);
                 }
                 self.sub_offsets.push(self.code.len() as i32);
                 self.sub_nulls.append_non_null();
@@ -467,7 +510,13 @@ impl BatchBuilder {
         self.subfield_index_nulls.append(sub.is_some());
     }
 
-    fn push_long(&mut self, index: u64, r: &RecordView<'_>, utf8: bool) {
+    fn push_long<'v>(
+        &mut self,
+        index: u64,
+        r: &RecordView<'v>,
+        utf8: bool,
+        values: &mut Values<'v>,
+    ) {
         self.long_row(index, None, None);
         self.tag.push_utf8(b"LDR", &mut self.arena);
         self.ind1.push_null();
@@ -483,7 +532,7 @@ impl BatchBuilder {
                 self.ind1.push_null();
                 self.ind2.push_null();
                 self.code.push_null();
-                self.value.push(f.data, utf8, a);
+                self.value.push_utf8(value(f.data, utf8, values), a);
                 continue;
             }
             let (ind, subfields) = f.split();
@@ -495,7 +544,7 @@ impl BatchBuilder {
                 self.ind1.push_byte(ind[0], a);
                 self.ind2.push_byte(ind[1], a);
                 self.code.push(s.code, utf8, a);
-                self.value.push(s.value, utf8, a);
+                self.value.push_utf8(value(s.value, utf8, values), a);
                 n += 1;
             }
             if n == 0 {

@@ -155,6 +155,16 @@ pub enum ErrorKind {
         /// The field holding the bad byte.
         tag: Tag,
     },
+    /// A string that does not decode in the record's encoding (reported
+    /// with the offending byte's offset); malformed under
+    /// `encoding_errors="strict"`, replaced under `"replace"`.
+    #[error("{what} in field {tag}")]
+    Encoding {
+        /// The field holding the bad byte.
+        tag: Tag,
+        /// What was wrong (unmapped character, control byte, ...).
+        what: String,
+    },
     /// A worker failed unexpectedly (a bug); the message says where.
     #[error("internal error: {0}")]
     Internal(String),
@@ -182,7 +192,8 @@ impl MarcError {
         let tag = match &kind {
             ErrorKind::FieldOutOfRange { tag, .. }
             | ErrorKind::FieldTerminatorMissing { tag, .. }
-            | ErrorKind::InvalidUtf8 { tag } => Some(*tag),
+            | ErrorKind::InvalidUtf8 { tag }
+            | ErrorKind::Encoding { tag, .. } => Some(*tag),
             _ => None,
         };
         MarcError {
@@ -222,6 +233,9 @@ pub enum Action {
     Skipped,
     /// The error stopped the stream (strict policy).
     Raised,
+    /// A byte was substituted (U+FFFD) or dropped while decoding; the
+    /// record was delivered (`encoding_errors="replace"`).
+    Replaced,
 }
 
 impl Action {
@@ -231,6 +245,7 @@ impl Action {
             Action::Repaired => "repaired",
             Action::Skipped => "skipped",
             Action::Raised => "raised",
+            Action::Replaced => "replaced",
         }
     }
 }

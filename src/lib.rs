@@ -29,7 +29,9 @@
 #![warn(missing_docs)]
 
 pub mod arrow;
+pub mod decode;
 pub mod error;
+pub mod marc8;
 pub mod pipeline;
 pub mod reader;
 pub mod record;

@@ -36,8 +36,9 @@ use arrow_schema::{ArrowError, SchemaRef};
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 
 use crate::arrow::{BatchBuilder, Layout, StringType};
+use crate::decode::{DecodeOptions, EncodingMode};
 use crate::error::{ErrorPolicy, MarcError, Problem};
-use crate::reader::{process_frame, Step};
+use crate::reader::{process_frame, reject, Step};
 use crate::record::{ParseOptions, Parser, RecordPos};
 use crate::scan::{FrameKind, Scan, Scanner};
 
@@ -64,6 +65,10 @@ pub struct PipelineOptions {
     pub threads: Option<usize>,
     /// Error policy.
     pub policy: ErrorPolicy,
+    /// How each record's encoding is chosen.
+    pub encoding: EncodingMode,
+    /// What bytes that do not decode lead to, and NFC normalisation.
+    pub decode: DecodeOptions,
     /// Chunks in flight at most; `None`: twice the threads plus two.
     pub max_in_flight: Option<usize>,
     /// Test hook: the worker for this chunk panics.
@@ -80,6 +85,8 @@ impl Default for PipelineOptions {
             batch_bytes: DEFAULT_BATCH_BYTES,
             threads: None,
             policy: ErrorPolicy::Strict,
+            encoding: EncodingMode::Auto,
+            decode: DecodeOptions::default(),
             max_in_flight: None,
             fail_at_chunk: None,
         }
@@ -119,6 +126,10 @@ pub struct Counters {
     pub chunks_dispatched: AtomicU64,
     /// Whether the reader thread has exited.
     pub reader_done: AtomicBool,
+    /// Records emitted to the consumer so far.
+    pub records: AtomicU64,
+    /// Of those, records that were decoded (not UTF-8 as they stood).
+    pub decoded_records: AtomicU64,
 }
 
 struct FrameRef {
@@ -144,8 +155,8 @@ pub struct ChunkOutput {
     pub batch: RecordBatch,
     /// Problems reported in this chunk, in input order.
     pub problems: Vec<Problem>,
-    /// Records whose strings were decoded as Latin-1.
-    pub latin1_records: usize,
+    /// Records that were decoded (not UTF-8 as they stood).
+    pub decoded_records: usize,
     /// Under strict: the error that ends the stream after this batch.
     pub raised: Option<MarcError>,
 }
@@ -182,8 +193,6 @@ pub struct BatchStream {
     cancel: Arc<AtomicBool>,
     counters: Arc<Counters>,
     problems: Arc<Mutex<Vec<Problem>>>,
-    latin1_records: u64,
-    records: u64,
 }
 
 /// Starts a pipeline over `source`.
@@ -235,8 +244,6 @@ pub fn start(source: Source, opts: PipelineOptions) -> Result<BatchStream, Pipel
         cancel,
         counters,
         problems: Arc::new(Mutex::new(Vec::new())),
-        latin1_records: 0,
-        records: 0,
     })
 }
 
@@ -421,6 +428,8 @@ fn parse_chunk(chunk: Chunk, opts: &PipelineOptions) -> Result<ChunkOutput, Pipe
     let bytes: &[u8] = &chunk.data;
     let mut parser = Parser::new(ParseOptions {
         policy: opts.policy,
+        encoding: opts.encoding,
+        encoding_errors: opts.decode.errors,
     });
     let mut builder = BatchBuilder::new(
         opts.layout,
@@ -428,6 +437,7 @@ fn parse_chunk(chunk: Chunk, opts: &PipelineOptions) -> Result<ChunkOutput, Pipe
         chunk.frames.len(),
         chunk.data.clone(),
     );
+    builder.set_decode_options(opts.decode);
     let mut problems = Vec::new();
     let mut repairs = Vec::new();
     let mut raised = None;
@@ -446,7 +456,14 @@ fn parse_chunk(chunk: Chunk, opts: &PipelineOptions) -> Result<ChunkOutput, Pipe
             &mut problems,
             &mut repairs,
         ) {
-            Step::Deliver => builder.push(f.index, &parser.view(rec)),
+            Step::Deliver => {
+                if let Err(e) = builder.push(pos, &parser.view(rec), &mut problems) {
+                    if let Step::Raise(e) = reject(opts.policy, e, &mut problems) {
+                        raised = Some(e);
+                        break;
+                    }
+                }
+            }
             Step::Skip => {}
             Step::Raise(e) => {
                 raised = Some(e);
@@ -454,11 +471,11 @@ fn parse_chunk(chunk: Chunk, opts: &PipelineOptions) -> Result<ChunkOutput, Pipe
             }
         }
     }
-    let latin1_records = builder.latin1_records();
+    let decoded_records = builder.decoded_records();
     Ok(ChunkOutput {
         batch: builder.finish()?,
         problems,
-        latin1_records,
+        decoded_records,
         raised,
     })
 }
@@ -480,14 +497,15 @@ impl BatchStream {
         self.problems.clone()
     }
 
-    /// Records emitted so far whose strings were decoded as Latin-1.
-    pub fn latin1_records(&self) -> u64 {
-        self.latin1_records
+    /// Records emitted so far that were decoded (MARC-8 or another
+    /// non-UTF-8 encoding).
+    pub fn decoded_records(&self) -> u64 {
+        self.counters.decoded_records.load(Ordering::Relaxed)
     }
 
     /// Records emitted so far.
     pub fn records(&self) -> u64 {
-        self.records
+        self.counters.records.load(Ordering::Relaxed)
     }
 
     /// Stops the pipeline: the reader thread exits at its next step.
@@ -551,8 +569,12 @@ impl Iterator for BatchStream {
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
                         .extend(out.problems);
-                    self.latin1_records += out.latin1_records as u64;
-                    self.records += out.batch.num_rows() as u64;
+                    self.counters
+                        .decoded_records
+                        .fetch_add(out.decoded_records as u64, Ordering::Relaxed);
+                    self.counters
+                        .records
+                        .fetch_add(out.batch.num_rows() as u64, Ordering::Relaxed);
                     if let Some(e) = out.raised {
                         self.queued_error = Some(PipelineError::Marc(e));
                     }

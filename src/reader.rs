@@ -23,20 +23,10 @@ pub(crate) enum Step {
     Raise(MarcError),
 }
 
-/// Applies `policy` to one frame: framing problems, then parsing. Every
-/// problem is appended to `problems`; on [`Step::Deliver`] the parser holds
-/// the record for [`Parser::view`]. Shared by [`Reader`] and the pipeline's
-/// workers so that both make the same decisions.
-pub(crate) fn process_frame(
-    parser: &mut Parser,
-    policy: ErrorPolicy,
-    kind: FrameKind,
-    bytes: &[u8],
-    pos: RecordPos,
-    problems: &mut Vec<Problem>,
-    repairs: &mut Vec<MarcError>,
-) -> Step {
-    let raise_or_skip = |err: MarcError, problems: &mut Vec<Problem>| match policy {
+/// A malformed record under `policy`: raised (strict) or skipped, and
+/// reported either way.
+pub(crate) fn reject(policy: ErrorPolicy, err: MarcError, problems: &mut Vec<Problem>) -> Step {
+    match policy {
         ErrorPolicy::Strict => {
             problems.push(Problem {
                 error: err.clone(),
@@ -51,7 +41,23 @@ pub(crate) fn process_frame(
             });
             Step::Skip
         }
-    };
+    }
+}
+
+/// Applies `policy` to one frame: framing problems, then parsing. Every
+/// problem is appended to `problems`; on [`Step::Deliver`] the parser holds
+/// the record for [`Parser::view`]. Shared by [`Reader`] and the pipeline's
+/// workers so that both make the same decisions.
+pub(crate) fn process_frame(
+    parser: &mut Parser,
+    policy: ErrorPolicy,
+    kind: FrameKind,
+    bytes: &[u8],
+    pos: RecordPos,
+    problems: &mut Vec<Problem>,
+    repairs: &mut Vec<MarcError>,
+) -> Step {
+    let raise_or_skip = |err, problems: &mut Vec<Problem>| reject(policy, err, problems);
     let framing = match kind {
         FrameKind::Bad(kind) => {
             return raise_or_skip(MarcError::new(pos.index, pos.offset, kind), problems)
@@ -145,7 +151,10 @@ impl<'a> Reader<'a> {
             pos: 0,
             offset: 0,
             scanner: Scanner::new(),
-            parser: Parser::new(ParseOptions { policy }),
+            parser: Parser::new(ParseOptions {
+                policy,
+                ..Default::default()
+            }),
             policy,
             problems: Vec::new(),
             repairs: Vec::new(),

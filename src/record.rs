@@ -12,27 +12,37 @@
 //! are split on 0x1F, empty pieces are dropped, the first character is the
 //! code and the rest the value.
 
+use crate::decode::{EncodingErrors, EncodingMode};
 use crate::error::{ErrorKind, ErrorPolicy, MarcError, Tag};
 use crate::scan::{
     parse_digits, FIELD_TERMINATOR, LEADER_LEN, RECORD_TERMINATOR, SUBFIELD_DELIMITER,
 };
 
-/// How a record's bytes are encoded, from leader/09.
+/// How a record's strings are encoded: leader/09 and the caller's
+/// [`EncodingMode`] decide.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Encoding {
-    /// leader/09 `a`: UTF-8, validated.
+    /// UTF-8, validated: the bytes are the strings.
     Utf8,
-    /// Anything else: MARC-8 or another legacy encoding, kept as raw bytes
-    /// until a decoder is chosen.
-    Marc8OrOther,
+    /// Claimed UTF-8 but invalid, kept under `encoding_errors="replace"`.
+    Utf8Invalid,
+    /// MARC-8.
+    Marc8,
+    /// ISO 8859-1.
+    Latin1,
+    /// Windows-1251.
+    Cp1251,
 }
 
 impl Encoding {
-    /// `"utf-8"` or `"marc-8/other"`.
+    /// The encoding's name.
     pub fn as_str(&self) -> &'static str {
         match self {
             Encoding::Utf8 => "utf-8",
-            Encoding::Marc8OrOther => "marc-8/other",
+            Encoding::Utf8Invalid => "utf-8 (invalid)",
+            Encoding::Marc8 => "marc-8",
+            Encoding::Latin1 => "latin-1",
+            Encoding::Cp1251 => "cp1251",
         }
     }
 }
@@ -53,6 +63,11 @@ pub struct FieldSpan {
 pub struct ParseOptions {
     /// What to do about malformed records.
     pub policy: ErrorPolicy,
+    /// How to choose each record's encoding.
+    pub encoding: EncodingMode,
+    /// Whether invalid UTF-8 makes a record malformed (`Strict`) or is
+    /// replaced later (`Replace`).
+    pub encoding_errors: EncodingErrors,
 }
 
 /// A parsed record: borrowed bytes plus the field spans.
@@ -290,7 +305,7 @@ impl Parser {
         RecordView {
             bytes,
             spans: &self.spans,
-            encoding: self.encoding.unwrap_or(Encoding::Marc8OrOther),
+            encoding: self.encoding.unwrap_or(Encoding::Marc8),
         }
     }
 
@@ -312,10 +327,12 @@ impl Parser {
         if let Some(p) = leader.iter().position(|b| !b.is_ascii()) {
             return Err(pos.err_at(ErrorKind::LeaderInvalid("not ASCII"), p));
         }
-        let encoding = if leader[9] == b'a' {
-            Encoding::Utf8
-        } else {
-            Encoding::Marc8OrOther
+        let mut encoding = match self.options.encoding {
+            EncodingMode::Auto if leader[9] == b'a' => Encoding::Utf8,
+            EncodingMode::Auto | EncodingMode::Marc8 => Encoding::Marc8,
+            EncodingMode::Utf8 => Encoding::Utf8,
+            EncodingMode::Latin1 => Encoding::Latin1,
+            EncodingMode::Cp1251 => Encoding::Cp1251,
         };
         // The data area ends before the record terminator, if there is one.
         let data_end = if bytes.last() == Some(&RECORD_TERMINATOR) {
@@ -429,6 +446,21 @@ impl Parser {
         }
 
         if encoding == Encoding::Utf8 {
+            if let Err(e) = self.check_utf8(bytes, base, data_end) {
+                if self.options.encoding_errors == EncodingErrors::Strict {
+                    return Err(pos.err_at(ErrorKind::InvalidUtf8 { tag: e.1 }, e.0));
+                }
+                encoding = Encoding::Utf8Invalid;
+            }
+        }
+        self.encoding = Some(encoding);
+        Ok(())
+    }
+
+    /// Validates the data area as UTF-8, with every field starting on a
+    /// character boundary; on failure, the offset and tag of the bad byte.
+    fn check_utf8(&self, bytes: &[u8], base: usize, data_end: usize) -> Result<(), (usize, Tag)> {
+        {
             if let Err(e) = std::str::from_utf8(&bytes[base..data_end]) {
                 let bad = base + e.valid_up_to();
                 let tag = self
@@ -437,7 +469,7 @@ impl Parser {
                     .find(|s| (s.start as usize) <= bad && bad <= s.end as usize)
                     .map(|s| s.tag)
                     .unwrap_or(Tag(*b"???"));
-                return Err(pos.err_at(ErrorKind::InvalidUtf8 { tag }, bad));
+                return Err((bad, tag));
             }
             // Every field must start on a character boundary too (a field
             // ends just before its ASCII terminator, so its end always is
@@ -446,12 +478,10 @@ impl Parser {
             for s in &self.spans {
                 let start = s.start as usize;
                 if start < s.end as usize && (bytes[start] as i8) < -0x40 {
-                    return Err(pos.err_at(ErrorKind::InvalidUtf8 { tag: s.tag }, start));
+                    return Err((start, s.tag));
                 }
             }
         }
-
-        self.encoding = Some(encoding);
         Ok(())
     }
 
@@ -622,6 +652,7 @@ mod tests {
         assert!(p.parse(&r, pos(), &mut Vec::new()).is_err());
         let mut p = Parser::new(ParseOptions {
             policy: ErrorPolicy::Lenient,
+            ..Default::default()
         });
         let mut rep = Vec::new();
         let v = p.parse(&r, pos(), &mut rep).unwrap();

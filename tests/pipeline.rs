@@ -7,15 +7,25 @@ use arrow_array::RecordBatch;
 use common::data;
 use marcarrow::arrow::{BatchBuilder, Layout, StringType};
 use marcarrow::pipeline::{self, PipelineError, PipelineOptions, Source};
+use marcarrow::record::RecordPos;
 use marcarrow::{ErrorPolicy, Reader};
 
 /// The sequential reference: one batch of every delivered record.
 fn reference(d: &[u8], layout: Layout, strings: StringType, policy: ErrorPolicy) -> RecordBatch {
     let mut r = Reader::from_slice(d, policy);
     let mut b = BatchBuilder::new(layout, strings, 16, bytes::Bytes::new());
+    let mut problems = Vec::new();
     while let Some(item) = r.next_record().unwrap() {
         match item {
-            Ok(i) => b.push(i.index, &i.record),
+            Ok(i) => {
+                let pos = RecordPos {
+                    index: i.index,
+                    offset: i.offset,
+                };
+                if b.push(pos, &i.record, &mut problems).is_err() && policy == ErrorPolicy::Strict {
+                    break;
+                }
+            }
             Err(_) => break,
         }
     }

@@ -290,12 +290,6 @@ def test_strict_and_lenient_policies() -> None:
         pa.table(marcarrow.read_batches(path))
 
 
-def test_latin1_records_are_counted() -> None:
-    with pytest.warns(marcarrow.MarcWarning, match="2000 record.*Latin-1"):
-        t = marcarrow.read_arrow(data_file("uva-marc8-2000.mrc"))
-    assert t.num_rows == 2000
-
-
 def test_gil_is_released_while_parsing(tmp_path: Path) -> None:
     data = data_file("loc-bib-386.mrc").read_bytes() * 40  # 21 MB, one batch
     path = tmp_path / "big.mrc"

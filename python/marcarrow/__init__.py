@@ -39,18 +39,11 @@ SAMPLE: Path = Path(str(resources.files("marcarrow") / "data" / "loc-bib-386.mrc
 
 def _warn_problems(reader: BatchReader) -> None:
     problems = reader.errors
-    latin1 = reader.latin1_records
     if problems:
         first = "; ".join(p["message"] for p in problems[:3])
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         warnings.warn(
             f"{len(problems)} problem(s) in the MARC input: {first}{more}",
-            MarcWarning,
-            stacklevel=3,
-        )
-    if latin1:
-        warnings.warn(
-            f"{latin1} record(s) are not marked UTF-8 (leader/09) and were decoded as Latin-1",
             MarcWarning,
             stacklevel=3,
         )
@@ -79,6 +72,9 @@ def read_arrow(
     threads: int | None = None,
     errors: Literal["strict", "lenient", "skip"] = "strict",
     string_type: Literal["string", "string_view"] = "string",
+    encoding: Literal["auto", "utf-8", "marc-8", "latin-1", "cp1251"] = "auto",
+    encoding_errors: Literal["strict", "replace"] = "strict",
+    normalize: bool = True,
 ) -> pyarrow.Table:
     """Read MARC records into a :class:`pyarrow.Table`.
 
@@ -99,6 +95,9 @@ def read_arrow(
         threads=threads,
         errors=errors,
         string_type=string_type,
+        encoding=encoding,
+        encoding_errors=encoding_errors,
+        normalize=normalize,
     )
     batches = [pa.record_batch(b) for b in reader]
     table = pa.Table.from_batches(batches, schema=pa.schema(reader))
@@ -114,6 +113,9 @@ def read_polars(
     threads: int | None = None,
     errors: Literal["strict", "lenient", "skip"] = "strict",
     string_type: Literal["string", "string_view"] = "string_view",
+    encoding: Literal["auto", "utf-8", "marc-8", "latin-1", "cp1251"] = "auto",
+    encoding_errors: Literal["strict", "replace"] = "strict",
+    normalize: bool = True,
 ) -> polars.DataFrame:
     """Read MARC records into a :class:`polars.DataFrame`.
 
@@ -134,6 +136,9 @@ def read_polars(
         threads=threads,
         errors=errors,
         string_type=string_type,
+        encoding=encoding,
+        encoding_errors=encoding_errors,
+        normalize=normalize,
     )
     try:
         # Through the C stream: polars takes the view columns as they are.

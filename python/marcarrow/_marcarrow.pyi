@@ -4,7 +4,14 @@ from collections.abc import Iterator
 from os import PathLike
 from typing import Any, Literal, final
 
-__all__ = ["BatchReader", "read_batches", "summarize", "_records", "__version__"]
+__all__ = [
+    "BatchReader",
+    "read_batches",
+    "summarize",
+    "_records",
+    "_marc8_decode",
+    "__version__",
+]
 
 __version__: str
 
@@ -46,8 +53,8 @@ class BatchReader:
     def records_read(self) -> int:
         """Records delivered so far through iteration."""
     @property
-    def latin1_records(self) -> int:
-        """Records delivered so far that were decoded as Latin-1."""
+    def decoded_records(self) -> int:
+        """Records delivered so far that were decoded (MARC-8 or the encoding chosen)."""
     @property
     def _chunks_dispatched(self) -> int: ...
     @property
@@ -63,6 +70,9 @@ def read_batches(
     threads: int | None = None,
     errors: _Policy = "strict",
     string_type: Literal["string", "string_view"] = "string",
+    encoding: Literal["auto", "utf-8", "marc-8", "latin-1", "cp1251"] = "auto",
+    encoding_errors: Literal["strict", "replace"] = "strict",
+    normalize: bool = True,
     _max_in_flight: int | None = None,
     _fail_at_chunk: int | None = None,
 ) -> BatchReader:
@@ -81,8 +91,15 @@ def read_batches(
     ``"string_view"`` (``Utf8View``: long strings point into the input
     without a copy and polars imports them without converting, but every
     string costs a 16-byte view, about 2.4x the memory for MARC's short
-    tags, indicators and codes). The GIL is
-    released while Rust reads and parses.
+    tags, indicators and codes). ``encoding``: ``"auto"`` (leader/09
+    ``a`` is UTF-8, anything else MARC-8), or one encoding for every record
+    (``"utf-8"``, ``"marc-8"``, ``"latin-1"`` meaning ISO 8859-1,
+    ``"cp1251"``). ``encoding_errors``: ``"strict"`` (a byte that does not
+    decode makes the record malformed, and ``errors`` decides) or
+    ``"replace"`` (U+FFFD or a dropped control byte, each reported in
+    ``errors`` with action ``"replaced"``). ``normalize``: NFC-normalise
+    MARC-8 text, as pymarc does. The GIL is released while Rust reads and
+    parses.
 
     >>> import marcarrow
     >>> r = marcarrow.read_batches(marcarrow.SAMPLE, layout="long")
@@ -108,3 +125,8 @@ def _records(
     source: _Path | bytes, *, errors: _Policy = "strict"
 ) -> tuple[list[tuple[int, int, str, list[Any]]], list[dict[str, Any]]]:
     """Test-only: every record as plain Python values, and the problems."""
+
+def _marc8_decode(
+    data: bytes, *, pymarc: bool = False, normalize: bool = True
+) -> tuple[str, list[tuple[int, str]]]:
+    """Test-only: MARC-8 to text, and the issues (offset, description)."""

@@ -12,6 +12,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString};
 use pyo3_arrow::{PyRecordBatch, PyRecordBatchReader, PySchema};
 
 use crate::arrow::{Layout, StringType};
+use crate::decode::{DecodeOptions, EncodingErrors, EncodingMode};
 use crate::error::{ErrorPolicy, Problem};
 use crate::pipeline::{self, BatchStream, PipelineError, PipelineOptions, Source};
 use crate::source;
@@ -178,7 +179,6 @@ pub struct PyBatchReader {
     schema: SchemaRef,
     problems: Arc<Mutex<Vec<Problem>>>,
     counters: Arc<pipeline::Counters>,
-    stats: Arc<Mutex<(u64, u64)>>,
 }
 
 #[pymethods]
@@ -193,8 +193,6 @@ impl PyBatchReader {
             return Ok(None);
         };
         let item = py.detach(|| stream.next());
-        *self.stats.lock().unwrap_or_else(|p| p.into_inner()) =
-            (stream.records(), stream.latin1_records());
         match item {
             Some(Ok(b)) => Ok(Some(PyRecordBatch::new(b))),
             Some(Err(e)) => {
@@ -249,17 +247,21 @@ impl PyBatchReader {
         Ok(list)
     }
 
-    /// Records delivered so far through iteration.
+    /// Records delivered so far (by iteration or through the C stream).
     #[getter]
     fn records_read(&self) -> u64 {
-        self.stats.lock().unwrap_or_else(|p| p.into_inner()).0
+        self.counters
+            .records
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Records delivered so far whose strings were decoded as Latin-1
-    /// (records not marked UTF-8, until MARC-8 decoding lands).
+    /// Records delivered so far that were decoded from MARC-8 (or the
+    /// encoding chosen), not UTF-8 as they stood.
     #[getter]
-    fn latin1_records(&self) -> u64 {
-        self.stats.lock().unwrap_or_else(|p| p.into_inner()).1
+    fn decoded_records(&self) -> u64 {
+        self.counters
+            .decoded_records
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Chunks handed to workers so far (for diagnostics and tests).
@@ -286,7 +288,7 @@ impl PyBatchReader {
 
 /// Reads MARC records into a stream of Arrow RecordBatches.
 #[pyfunction]
-#[pyo3(signature = (source, *, layout = "nested", batch_size = None, threads = None, errors = "strict", string_type = "string", _max_in_flight = None, _fail_at_chunk = None))]
+#[pyo3(signature = (source, *, layout = "nested", batch_size = None, threads = None, errors = "strict", string_type = "string", encoding = "auto", encoding_errors = "strict", normalize = true, _max_in_flight = None, _fail_at_chunk = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn read_batches(
     py: Python<'_>,
@@ -296,6 +298,9 @@ pub(crate) fn read_batches(
     threads: Option<usize>,
     errors: &str,
     string_type: &str,
+    encoding: &str,
+    encoding_errors: &str,
+    normalize: bool,
     _max_in_flight: Option<usize>,
     _fail_at_chunk: Option<u64>,
 ) -> PyResult<PyBatchReader> {
@@ -316,6 +321,16 @@ pub(crate) fn read_batches(
             )))
         }
     };
+    let encoding = EncodingMode::parse(encoding).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "encoding must be 'auto', 'utf-8', 'marc-8', 'latin-1' or 'cp1251', not {encoding:?}"
+        ))
+    })?;
+    let encoding_errors = EncodingErrors::parse(encoding_errors).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "encoding_errors must be 'strict' or 'replace', not {encoding_errors:?}"
+        ))
+    })?;
     if batch_size == Some(0) || threads == Some(0) {
         return Err(PyValueError::new_err(
             "batch_size and threads must be at least 1",
@@ -325,6 +340,11 @@ pub(crate) fn read_batches(
     let opts = PipelineOptions {
         layout,
         strings,
+        encoding,
+        decode: DecodeOptions {
+            errors: encoding_errors,
+            normalize,
+        },
         batch_size: batch_size.unwrap_or(pipeline::DEFAULT_BATCH_SIZE),
         threads,
         policy,
@@ -338,6 +358,5 @@ pub(crate) fn read_batches(
         problems: stream.problems(),
         counters: stream.counters(),
         stream: Mutex::new(Some(stream)),
-        stats: Arc::new(Mutex::new((0, 0))),
     })
 }

@@ -165,12 +165,52 @@ fn _records<'py>(
     PyTuple::new(py, [out.into_any(), problems.into_any()])
 }
 
+/// Test-only: decodes MARC-8 `data` and returns `(text, issues)`, each
+/// issue `(offset, description)`. `pymarc=True` reproduces pymarc exactly
+/// (unmapped characters become spaces, its quirks kept); otherwise the
+/// standard reading with U+FFFD for unmapped characters.
+#[pyfunction]
+#[pyo3(signature = (data, *, pymarc = false, normalize = true))]
+fn _marc8_decode(
+    data: &[u8],
+    pymarc: bool,
+    normalize: bool,
+) -> PyResult<(String, Vec<(usize, String)>)> {
+    use crate::marc8::{decode, Flavor, Options, Unmapped};
+    let opts = Options {
+        unmapped: if pymarc {
+            Unmapped::Space
+        } else {
+            Unmapped::Replace
+        },
+        flavor: if pymarc {
+            Flavor::Pymarc
+        } else {
+            Flavor::Standard
+        },
+        normalize,
+    };
+    let mut out = String::new();
+    let mut issues = Vec::new();
+    decode(data, opts, &mut out, &mut issues).map_err(|i| {
+        pyo3::exceptions::PyUnicodeError::new_err(format!("byte {}: {}", i.offset, i.kind))
+    })?;
+    Ok((
+        out,
+        issues
+            .into_iter()
+            .map(|i| (i.offset, i.kind.to_string()))
+            .collect(),
+    ))
+}
+
 /// The native module `marcarrow._marcarrow`.
 #[pymodule]
 fn _marcarrow(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(summarize, m)?)?;
     m.add_function(wrap_pyfunction!(_records, m)?)?;
+    m.add_function(wrap_pyfunction!(_marc8_decode, m)?)?;
     m.add_function(wrap_pyfunction!(batches::read_batches, m)?)?;
     m.add_class::<batches::PyBatchReader>()?;
     Ok(())

@@ -1,0 +1,256 @@
+//! Turning a record's strings into Unicode: which encoding, and what to do
+//! with bytes that do not decode.
+//!
+//! The parser picks each record's [`Encoding`] from leader/09 and the
+//! caller's [`EncodingMode`]; records that are valid UTF-8 need no work here
+//! (their bytes are the strings). For every other record, [`Decoded`]
+//! decodes the values (control fields and subfield values) into one reusable
+//! buffer *before* anything of the record is appended to a batch, so that a
+//! record that fails to decode under `encoding_errors="strict"` leaves no
+//! trace. Every substituted or dropped byte is reported with the record
+//! index, tag and absolute byte offset.
+
+use crate::error::{Action, ErrorKind, MarcError, Problem, Tag};
+use crate::marc8;
+use crate::record::{Encoding, RecordPos, RecordView};
+
+/// How to choose a record's encoding.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum EncodingMode {
+    /// leader/09 `a` is UTF-8, anything else MARC-8. The default.
+    #[default]
+    Auto,
+    /// Every record is UTF-8, whatever leader/09 says.
+    Utf8,
+    /// Every record is MARC-8.
+    Marc8,
+    /// Every record is ISO 8859-1.
+    Latin1,
+    /// Every record is Windows-1251.
+    Cp1251,
+}
+
+impl EncodingMode {
+    /// Parses `"auto"`, `"utf-8"`, `"marc-8"`, `"latin-1"` or `"cp1251"`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "auto" => Self::Auto,
+            "utf-8" | "utf8" => Self::Utf8,
+            "marc-8" | "marc8" => Self::Marc8,
+            "latin-1" | "latin1" | "iso8859-1" | "iso-8859-1" => Self::Latin1,
+            "cp1251" | "windows-1251" => Self::Cp1251,
+            _ => return None,
+        })
+    }
+}
+
+/// What to do with bytes that do not decode.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum EncodingErrors {
+    /// The record is malformed (and the reader's error policy applies).
+    #[default]
+    Strict,
+    /// Substitute U+FFFD (or drop a control byte), report it, keep the
+    /// record.
+    Replace,
+}
+
+impl EncodingErrors {
+    /// Parses `"strict"` or `"replace"`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "strict" => Some(Self::Strict),
+            "replace" => Some(Self::Replace),
+            _ => None,
+        }
+    }
+}
+
+/// Decoding settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecodeOptions {
+    /// What bad bytes lead to.
+    pub errors: EncodingErrors,
+    /// NFC-normalise MARC-8 output (pymarc does).
+    pub normalize: bool,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions {
+            errors: EncodingErrors::Strict,
+            normalize: true,
+        }
+    }
+}
+
+/// The decoded values of one record, in the order a batch builder visits
+/// them: each control field's value, then each subfield's value.
+#[derive(Debug, Default)]
+pub struct Decoded {
+    text: String,
+    ends: Vec<u32>,
+    issues: Vec<marc8::Issue>,
+}
+
+impl Decoded {
+    /// Decodes every value of `r` (which is not valid UTF-8 as it stands).
+    /// Under `Replace`, each substitution is appended to `problems`; under
+    /// `Strict`, the first bad byte is returned as the record's error.
+    pub fn decode_record(
+        &mut self,
+        r: &RecordView<'_>,
+        pos: RecordPos,
+        opts: DecodeOptions,
+        problems: &mut Vec<Problem>,
+    ) -> Result<(), MarcError> {
+        self.text.clear();
+        self.ends.clear();
+        let base = r.bytes.as_ptr() as usize;
+        for f in r.fields() {
+            if f.is_control() {
+                self.one(f.data, f.tag, r.encoding, opts, pos, base, problems)?;
+            } else {
+                for s in f.subfields() {
+                    self.one(s.value, f.tag, r.encoding, opts, pos, base, problems)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn one(
+        &mut self,
+        b: &[u8],
+        tag: Tag,
+        enc: Encoding,
+        opts: DecodeOptions,
+        pos: RecordPos,
+        base: usize,
+        problems: &mut Vec<Problem>,
+    ) -> Result<(), MarcError> {
+        self.issues.clear();
+        let strict = opts.errors == EncodingErrors::Strict;
+        let unmapped = if strict {
+            marc8::Unmapped::Error
+        } else {
+            marc8::Unmapped::Replace
+        };
+        let failed = match enc {
+            Encoding::Utf8 => {
+                // Only valid UTF-8 records get here via `Utf8Invalid`; this
+                // arm keeps the match total.
+                self.text.push_str(&String::from_utf8_lossy(b));
+                false
+            }
+            Encoding::Marc8 => {
+                let o = marc8::Options {
+                    unmapped,
+                    flavor: marc8::Flavor::Standard,
+                    normalize: opts.normalize,
+                };
+                marc8::decode(b, o, &mut self.text, &mut self.issues).is_err()
+            }
+            Encoding::Latin1 => {
+                self.text.extend(b.iter().map(|&c| c as char));
+                false
+            }
+            Encoding::Cp1251 => {
+                marc8::decode_cp1251(b, unmapped, &mut self.text, &mut self.issues).is_err()
+            }
+            Encoding::Utf8Invalid => {
+                utf8_lossy(b, &mut self.text, &mut self.issues);
+                false
+            }
+        };
+        // In the standard reading dangling combining marks are kept: not a
+        // loss, not reported.
+        self.issues
+            .retain(|i| i.kind != marc8::IssueKind::DanglingCombining);
+        let at = (b.as_ptr() as usize).wrapping_sub(base) as u64;
+        let to_err = |i: &marc8::Issue| {
+            let what = match i.kind {
+                marc8::IssueKind::Unmapped { code: u32::MAX, .. } => "invalid UTF-8".to_string(),
+                k => k.to_string(),
+            };
+            MarcError::new(pos.index, pos.offset, ErrorKind::Encoding { tag, what })
+                .at(pos.offset + at + i.offset as u64)
+        };
+        if let Some(first) = self.issues.first() {
+            if strict {
+                return Err(to_err(first));
+            }
+            if failed {
+                return Err(to_err(self.issues.last().unwrap_or(first)));
+            }
+            problems.extend(self.issues.iter().map(|i| Problem {
+                error: to_err(i),
+                action: Action::Replaced,
+            }));
+        }
+        self.ends.push(self.text.len() as u32);
+        Ok(())
+    }
+
+    /// The decoded values in order.
+    pub fn values(&self) -> Values<'_> {
+        Values {
+            text: &self.text,
+            ends: &self.ends,
+            i: 0,
+            start: 0,
+        }
+    }
+}
+
+/// Cursor over [`Decoded`] values.
+#[derive(Debug)]
+pub struct Values<'d> {
+    text: &'d str,
+    ends: &'d [u32],
+    i: usize,
+    start: usize,
+}
+
+impl<'d> Iterator for Values<'d> {
+    type Item = &'d str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'d str> {
+        let end = *self.ends.get(self.i)? as usize;
+        self.i += 1;
+        let s = &self.text[self.start..end];
+        self.start = end;
+        Some(s)
+    }
+}
+
+/// UTF-8 with each invalid sequence replaced by U+FFFD and reported (as
+/// an `Unmapped` issue with code `u32::MAX`, shown as "invalid UTF-8").
+fn utf8_lossy(mut b: &[u8], out: &mut String, issues: &mut Vec<marc8::Issue>) {
+    let mut offset = 0;
+    loop {
+        match std::str::from_utf8(b) {
+            Ok(s) => {
+                out.push_str(s);
+                return;
+            }
+            Err(e) => {
+                let good = e.valid_up_to();
+                out.push_str(std::str::from_utf8(&b[..good]).unwrap_or_default());
+                out.push('\u{FFFD}');
+                issues.push(marc8::Issue {
+                    offset: offset + good,
+                    kind: marc8::IssueKind::Unmapped {
+                        code: u32::MAX,
+                        set: b'U',
+                    },
+                });
+                let skip = good + e.error_len().unwrap_or(b.len() - good);
+                offset += skip;
+                b = &b[skip..];
+            }
+        }
+    }
+}
