@@ -176,7 +176,7 @@ pub fn decode(
     issues: &mut Vec<Issue>,
 ) -> Result<(), Issue> {
     if is_plain_ascii(input) {
-        // SAFETY-free fast path: printable ASCII is valid UTF-8.
+        // Printable ASCII is valid UTF-8 and decodes to itself.
         out.push_str(std::str::from_utf8(input).unwrap_or_default());
         return Ok(());
     }
@@ -414,6 +414,27 @@ mod tests {
         let (s, issues) = dec(b"\x1b$1!0j\x1b(B.");
         assert_eq!(s.chars().count(), 2, "{s:?} {issues:?}");
         assert!(s.ends_with('.'));
+    }
+
+    #[test]
+    fn multibyte_g1_designation_follows_pymarc() {
+        // ISO 2022 and the MARC-8 specification read `ESC $ ) 1` as "EACC
+        // into G1". pymarc's `translate` tests the G0 intermediates first,
+        // so `$` wins and it sets G0 to ')' (0x29, no such set) and then
+        // reads the final '1' as a character. Both flavors mirror pymarc
+        // here: real records designate EACC into G0 (`ESC $ 1`), and the
+        // unmapped '1' is reported, not lost silently.
+        let mut out = String::new();
+        let mut issues = Vec::new();
+        decode(b"\x1b$)1A", Options::default(), &mut out, &mut issues).unwrap();
+        assert_eq!(out, "\u{FFFD}\u{FFFD}");
+        assert!(matches!(
+            issues[0].kind,
+            IssueKind::Unmapped {
+                code: 0x31,
+                set: b')'
+            }
+        ));
     }
 
     #[test]
