@@ -31,6 +31,7 @@
 pub mod arrow;
 pub mod decode;
 pub mod error;
+pub mod export;
 pub mod marc8;
 pub mod pipeline;
 pub mod reader;

@@ -128,6 +128,8 @@ pub struct Counters {
     pub reader_done: AtomicBool,
     /// Records emitted to the consumer so far.
     pub records: AtomicU64,
+    /// Input bytes cut into chunks so far (after decompression).
+    pub bytes_scanned: AtomicU64,
     /// Of those, records that were decoded (not UTF-8 as they stood).
     pub decoded_records: AtomicU64,
 }
@@ -153,6 +155,9 @@ struct Chunk {
 pub struct ChunkOutput {
     /// The batch of the records delivered (possibly empty).
     pub batch: RecordBatch,
+    /// Records in the batch (rows in the nested layout; fewer than rows in
+    /// the long one).
+    pub records: usize,
     /// Problems reported in this chunk, in input order.
     pub problems: Vec<Problem>,
     /// Records that were decoded (not UTF-8 as they stood).
@@ -290,6 +295,9 @@ impl ReaderCtx {
         self.counters
             .chunks_dispatched
             .fetch_add(1, Ordering::SeqCst);
+        self.counters
+            .bytes_scanned
+            .fetch_add(chunk.data.len() as u64, Ordering::Relaxed);
         let results = self.results.clone();
         let opts = self.opts.clone();
         let cancel = self.cancel.clone();
@@ -472,10 +480,12 @@ fn parse_chunk(chunk: Chunk, opts: &PipelineOptions) -> Result<ChunkOutput, Pipe
         }
     }
     let decoded_records = builder.decoded_records();
+    let records = builder.records();
     Ok(ChunkOutput {
         batch: builder.finish()?,
         problems,
         decoded_records,
+        records,
         raised,
     })
 }
@@ -574,7 +584,7 @@ impl Iterator for BatchStream {
                         .fetch_add(out.decoded_records as u64, Ordering::Relaxed);
                     self.counters
                         .records
-                        .fetch_add(out.batch.num_rows() as u64, Ordering::Relaxed);
+                        .fetch_add(out.records as u64, Ordering::Relaxed);
                     if let Some(e) = out.raised {
                         self.queued_error = Some(PipelineError::Marc(e));
                     }

@@ -132,6 +132,14 @@ impl<'a> Reader<'a> {
         Self::with_input(Input::Slice(buf), policy)
     }
 
+    /// Like [`Reader::from_slice`], with every parse option (encoding
+    /// choice included).
+    pub fn from_slice_with(buf: &'a [u8], options: ParseOptions) -> Self {
+        let mut r = Self::with_input(Input::Slice(buf), options.policy);
+        r.parser = Parser::new(options);
+        r
+    }
+
     /// Reads records from a stream, buffering as needed.
     pub fn from_reader<R: Read + Send + 'a>(reader: R, policy: ErrorPolicy) -> Self {
         Self::with_input(

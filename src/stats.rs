@@ -24,6 +24,8 @@ pub struct Summary {
     pub record_types: HashMap<char, u64>,
     /// Occurrences per tag.
     pub tags: HashMap<String, u64>,
+    /// Occurrences per tag and subfield code, as `"245$a"`.
+    pub subfield_codes: HashMap<String, u64>,
     /// Every problem reported (repairs, skips, and a raised error).
     pub problems: Vec<Problem>,
     /// Under the strict policy, the error that stopped the reading.
@@ -44,6 +46,7 @@ impl Summary {
 pub fn summarize(mut reader: Reader<'_>) -> std::io::Result<Summary> {
     let mut s = Summary::default();
     let mut tags: HashMap<[u8; 3], u64> = HashMap::new();
+    let mut codes: HashMap<[u8; 4], u64> = HashMap::new();
     while let Some(item) = reader.next_record()? {
         match item {
             Ok(item) => {
@@ -55,7 +58,11 @@ pub fn summarize(mut reader: Reader<'_>) -> std::io::Result<Summary> {
                     s.fields += 1;
                     *tags.entry(f.tag.0).or_default() += 1;
                     if !f.is_control() {
-                        s.subfields += f.subfields().count() as u64;
+                        for sf in f.subfields() {
+                            s.subfields += 1;
+                            let t = f.tag.0;
+                            *codes.entry([t[0], t[1], t[2], sf.code[0]]).or_default() += 1;
+                        }
                     }
                 }
             }
@@ -65,6 +72,13 @@ pub fn summarize(mut reader: Reader<'_>) -> std::io::Result<Summary> {
     s.tags = tags
         .into_iter()
         .map(|(t, c)| (String::from_utf8_lossy(&t).into_owned(), c))
+        .collect();
+    s.subfield_codes = codes
+        .into_iter()
+        .map(|(k, c)| {
+            let tag = String::from_utf8_lossy(&k[..3]);
+            (format!("{tag}${}", k[3] as char), c)
+        })
         .collect();
     s.frames = reader.frames_seen();
     s.bytes = reader.bytes_consumed();

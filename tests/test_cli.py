@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -30,4 +31,59 @@ def test_problems_are_listed(capsys) -> None:
 def test_strict_failure_sets_exit_status(capsys) -> None:
     assert main([str(data_file("pride-many-errors-383.mrc")), "--errors", "strict"]) == 1
     assert "stopped by: record 1" in capsys.readouterr().out
-    assert main(["/nonexistent/file.mrc"]) == 1
+    assert main(["/nonexistent/file.mrc"]) == 3  # a file error
+
+
+def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "marcarrow", *args], input=stdin, capture_output=True
+    )
+
+
+def test_convert_stats_dump_and_exit_codes(tmp_path) -> None:
+    import pyarrow.parquet as pq
+    import pymarc
+
+    sample = str(data_file("loc-bib-386.mrc"))
+    out = tmp_path / "out.parquet"
+    r = run("convert", sample, "-o", str(out), "--layout", "long")
+    assert r.returncode == 0, r.stderr
+    assert b"386 records" in r.stderr
+    assert pq.read_table(out).equals(marcarrow.read_arrow(sample, layout="long"))
+    # Standard input.
+    r = run("convert", "-", "-o", str(tmp_path / "stdin.parquet"), stdin=open(sample, "rb").read())
+    assert r.returncode == 0 and pq.read_table(tmp_path / "stdin.parquet").num_rows == 386
+    # Bad inputs: missing file, directory, not MARC, malformed under strict.
+    for args, code, msg in [
+        (["convert", "/no/such.mrc", "-o", str(tmp_path / "a.parquet")], 3, b"no such file"),
+        (["convert", str(tmp_path), "-o", str(tmp_path / "a.parquet")], 3, b"is a directory"),
+        (["convert", __file__, "-o", str(tmp_path / "a.parquet")], 1, b"ISO 2709"),
+        (
+            [
+                "convert",
+                str(data_file("pride-many-errors-383.mrc")),
+                "-o",
+                str(tmp_path / "a.parquet"),
+            ],
+            1,
+            b"invalid UTF-8",
+        ),
+        (["convert", sample], 2, b"-o"),
+    ]:
+        r = run(*args)
+        assert r.returncode == code, (args, r.stderr)
+        assert msg in r.stderr, (args, r.stderr)
+        if code != 2:  # usage errors print argparse's usage too
+            assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not (tmp_path / "a.parquet").exists()
+    # stats --json
+    r = run("stats", sample, "--json")
+    s = json.loads(r.stdout)
+    assert s["records"] == 386 and s["subfield_codes"][0][0] == "040$d"
+    # dump equals pymarc's str(record) on MARC-8 records.
+    uva = str(data_file("uva-marc8-2000.mrc"))
+    r = run("dump", uva, "--limit", "3")
+    with open(uva, "rb") as f:
+        reader = pymarc.MARCReader(f)
+        want = "\n".join(str(next(reader)) for _ in range(3)) + "\n"
+    assert r.stdout.decode() == want

@@ -8,12 +8,13 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from marcarrow._marcarrow import BatchReader, __version__, read_batches, summarize
+from marcarrow._marcarrow import BatchReader, __version__, _to_parquet, read_batches, summarize
 from marcarrow.exceptions import MarcError, MarcWarning
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ __all__ = [
     "read_batches",
     "read_polars",
     "summarize",
+    "to_parquet",
 ]
 
 #: A bundled sample: 386 real Library of Congress records (UTF-8). See
@@ -150,3 +152,65 @@ def read_polars(
         raise raised from e
     _warn_problems(reader)
     return df
+
+
+def to_parquet(
+    source: Any,
+    dest: str | os.PathLike[str],
+    *,
+    layout: Literal["nested", "long"] = "nested",
+    compression: Literal["zstd", "snappy", "none"] = "zstd",
+    compression_level: int | None = None,
+    row_group_size: int | None = None,
+    threads: int | None = None,
+    errors: Literal["strict", "lenient", "skip"] = "strict",
+    encoding: Literal["auto", "utf-8", "marc-8", "latin-1", "cp1251"] = "auto",
+    encoding_errors: Literal["strict", "replace"] = "strict",
+    normalize: bool = True,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Write MARC records to a Parquet file, streaming, lossless.
+
+    ``source`` is anything :func:`read_batches` accepts, or a list of them
+    (records of each in order; the file then gets a ``source`` column naming
+    each record's input). The file is written under a temporary name beside
+    ``dest`` and renamed at the end: a failed run leaves no ``dest``. Memory
+    is bounded by the pipeline and one row group (``row_group_size`` rows;
+    default 50,000 records nested, 1,000,000 rows long), whatever the input
+    size; the GIL is released while it runs. The key-value metadata holds
+    ``marcarrow.version``, ``marcarrow.layout`` and ``marcarrow.sources``.
+
+    Returns ``{"records", "bytes_in", "bytes_out", "seconds", "errors"}``;
+    under ``lenient``/``skip`` one :class:`MarcWarning` summarises the
+    problems, under ``strict`` a malformed record raises :class:`MarcError`.
+
+    >>> import marcarrow, tempfile, os
+    >>> out = os.path.join(tempfile.mkdtemp(), "sample.parquet")
+    >>> marcarrow.to_parquet(marcarrow.SAMPLE, out)["records"]
+    386
+    """
+    sources = list(source) if isinstance(source, list | tuple) else [source]
+    summary = _to_parquet(
+        sources,
+        dest,
+        layout=layout,
+        compression=compression,
+        compression_level=compression_level,
+        row_group_size=row_group_size,
+        threads=threads,
+        errors=errors,
+        encoding=encoding,
+        encoding_errors=encoding_errors,
+        normalize=normalize,
+        progress=progress,
+    )
+    problems = summary["errors"]
+    if problems:
+        first = "; ".join(p["message"] for p in problems[:3])
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        warnings.warn(
+            f"{len(problems)} problem(s) in the MARC input: {first}{more}",
+            MarcWarning,
+            stacklevel=2,
+        )
+    return summary

@@ -1,22 +1,62 @@
-"""``python -m marcarrow [FILE ...]``: say what a MARC file holds.
+"""The ``marcarrow`` command (also ``python -m marcarrow``).
 
-With no file it reads the bundled sample (:data:`marcarrow.SAMPLE`) and
-prints the record count, encodings, record types, the most frequent tags and
-any problems found.
+    marcarrow                          summarise the bundled sample
+    marcarrow stats IN... [--json]     records, encodings, types, tags, subfields, problems
+    marcarrow convert IN... -o OUT     MARC to Parquet (``-`` reads standard input)
+    marcarrow dump IN [--limit N]      records in pymarc's text format
+
+``marcarrow FILE...`` (no command) is ``marcarrow stats FILE...``.
+
+Exit status: 0 success (problems passed over under ``--errors lenient`` or
+``skip`` are printed, not failures); 1 a malformed record stopped the work
+(``--errors strict``) or the input is not MARC; 2 usage error; 3 a file
+could not be read or written (missing, a directory, no permission, disk
+full); 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 import marcarrow
+from marcarrow import _marcarrow
+from marcarrow._text import format_record
+
+EXIT_OK, EXIT_MARC, EXIT_USAGE, EXIT_IO, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+COMMANDS = ("stats", "convert", "dump")
 
 
-def _report(name: str, s: dict[str, Any], top: int) -> str:
-    lines = [f"{name}"]
+class _Fail(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _read_source(name: str) -> Any:
+    """A command-line input: ``-`` is standard input, anything else a path."""
+    if name == "-":
+        return sys.stdin.buffer
+    if os.path.isdir(name):
+        raise _Fail(EXIT_IO, f"{name}: is a directory")
+    if not os.path.exists(name):
+        raise _Fail(EXIT_IO, f"{name}: no such file")
+    return name
+
+
+def _marc_failure(name: str, e: marcarrow.MarcError) -> _Fail:
+    hint = ""
+    if e.record_index == 0 and e.byte_offset == 0:
+        hint = " (is this a MARC 21 / ISO 2709 file?)"
+    return _Fail(EXIT_MARC, f"{name}: {e}{hint}")
+
+
+def _stats_table(name: str, s: dict[str, Any], top: int) -> str:
+    lines = [name]
     lines.append(
         f"  records: {s['records']:,} ({s['frames']:,} found), {s['bytes']:,} bytes, "
         f"{s['fields']:,} fields, {s['subfields']:,} subfields"
@@ -25,9 +65,14 @@ def _report(name: str, s: dict[str, Any], top: int) -> str:
     lines.append(f"  encodings: {enc or '-'}")
     types = ", ".join(f"{k!r} {v:,}" for k, v in s["record_types"])
     lines.append(f"  record types (leader/06): {types or '-'}")
-    lines.append(f"  most frequent tags (of {len(s['tags'])}):")
-    for tag, n in s["tags"][:top]:
-        lines.append(f"    {tag}  {n:>9,}")
+    tags, codes = s["tags"][:top], s["subfield_codes"][:top]
+    lines.append(
+        f"  most frequent tags (of {len(s['tags'])})   subfields (of {len(s['subfield_codes'])})"
+    )
+    for i in range(max(len(tags), len(codes))):
+        left = f"{tags[i][0]} {tags[i][1]:>10,}" if i < len(tags) else " " * 14
+        right = f"{codes[i][0]} {codes[i][1]:>10,}" if i < len(codes) else ""
+        lines.append(f"    {left}        {right}".rstrip())
     problems = s["problems"]
     lines.append(f"  problems: {len(problems)}")
     for p in problems[:20]:
@@ -37,36 +82,157 @@ def _report(name: str, s: dict[str, Any], top: int) -> str:
     return "\n".join(lines)
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    files = args.files or [str(marcarrow.SAMPLE)]
+    status = EXIT_OK
+    reports = []
+    for f in files:
+        src = _read_source(f)
+        data = src.read() if f == "-" else src
+        try:
+            s = marcarrow.summarize(data, errors=args.errors)
+        except OSError as e:
+            raise _Fail(EXIT_IO, f"{f}: {e.strerror or e}") from e
+        err = s.pop("error")
+        if err is not None:
+            status = EXIT_MARC
+        if args.json:
+            s["problems"] = [dict(p) for p in s["problems"]]
+            s["error"] = None if err is None else str(err)
+            reports.append({"file": f, **s})
+        else:
+            name = f if args.files else f"{f} (bundled sample)"
+            print(_stats_table(name, s, args.top))
+            if err is not None:
+                print(f"  stopped by: {err}")
+    if args.json:
+        print(json.dumps(reports if len(reports) > 1 else reports[0], indent=2, default=list))
+    return status
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    sources = [_read_source(f) for f in args.files]
+    progress = not args.quiet and sys.stderr.isatty()
+    try:
+        s = marcarrow.to_parquet(
+            sources if len(sources) > 1 else sources[0],
+            args.output,
+            layout=args.layout,
+            compression=args.compression,
+            compression_level=args.compression_level,
+            threads=args.threads,
+            errors=args.errors,
+            encoding=args.encoding,
+            encoding_errors=args.encoding_errors,
+            progress=progress,
+        )
+    except marcarrow.MarcError as e:
+        raise _marc_failure(", ".join(args.files), e) from e
+    except OSError as e:
+        raise _Fail(EXIT_IO, f"{e.filename or args.output}: {e.strerror or e}") from e
+    if not args.quiet:
+        rate = s["bytes_in"] / s["seconds"] / 1e6 if s["seconds"] else 0.0
+        print(
+            f"{s['records']:,} records, {s['bytes_in']:,} bytes -> {args.output} "
+            f"({s['bytes_out']:,} bytes) in {s['seconds']:.2f} s ({rate:.0f} MB/s)",
+            file=sys.stderr,
+        )
+        for p in s["errors"][:20]:
+            print(f"  {p['message']}", file=sys.stderr)
+        if len(s["errors"]) > 20:
+            print(f"  ... and {len(s['errors']) - 20} more problems", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_dump(args: argparse.Namespace) -> int:
+    src = _read_source(args.file)
+    data = src.read() if args.file == "-" else src
+    try:
+        records, problems = _marcarrow._records(
+            data, errors=args.errors, decode=True, encoding=args.encoding, limit=args.limit
+        )
+    except marcarrow.MarcError as e:
+        raise _marc_failure(args.file, e) from e
+    except OSError as e:
+        raise _Fail(EXIT_IO, f"{args.file}: {e.strerror or e}") from e
+    out = sys.stdout
+    for _index, _offset, leader, fields in records:
+        out.write(format_record(leader, fields))
+        out.write("\n")
+    for p in problems:
+        print(f"marcarrow: {p['message']}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="marcarrow",
+        description="Read MARC 21 (ISO 2709) records fast: statistics, Parquet, text dumps.",
+        epilog="Exit status: 0 ok, 1 malformed record (strict) or not MARC, 2 usage, "
+        "3 file error, 130 interrupted.",
+    )
+    ap.add_argument("--version", action="version", version=marcarrow.__version__)
+    sub = ap.add_subparsers(dest="command")
+
+    def policy(p: argparse.ArgumentParser, default: str) -> None:
+        p.add_argument(
+            "--errors",
+            choices=["strict", "lenient", "skip"],
+            default=default,
+            help=f"what to do with malformed records (default: {default})",
+        )
+        p.add_argument(
+            "--encoding",
+            choices=["auto", "utf-8", "marc-8", "latin-1", "cp1251"],
+            default="auto",
+            help="record encoding (default: auto, from leader/09)",
+        )
+
+    st = sub.add_parser("stats", help="count what files hold")
+    st.add_argument("files", nargs="*", help="MARC files (default: the bundled sample)")
+    st.add_argument("--json", action="store_true", help="print JSON")
+    st.add_argument("--top", type=int, default=10, help="how many tags and subfields to list")
+    policy(st, "lenient")
+
+    cv = sub.add_parser("convert", help="write Parquet")
+    cv.add_argument("files", nargs="+", help="MARC files, or - for standard input")
+    cv.add_argument("-o", "--output", required=True, help="the Parquet file to write")
+    cv.add_argument("--layout", choices=["nested", "long"], default="nested")
+    cv.add_argument("--compression", choices=["zstd", "snappy", "none"], default="zstd")
+    cv.add_argument("--compression-level", type=int, default=None)
+    cv.add_argument("--threads", type=int, default=None)
+    cv.add_argument("--encoding-errors", choices=["strict", "replace"], default="strict")
+    cv.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    policy(cv, "strict")
+
+    dp = sub.add_parser("dump", help="print records in pymarc's text format")
+    dp.add_argument("file", help="a MARC file, or - for standard input")
+    dp.add_argument("--limit", type=int, default=None, help="at most N records")
+    policy(dp, "lenient")
+    return ap
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m marcarrow`` and the ``marcarrow`` command."""
-    ap = argparse.ArgumentParser(
-        prog="marcarrow", description="Summarise MARC 21 (ISO 2709) files."
-    )
-    ap.add_argument("files", nargs="*", help="MARC files (default: the bundled sample)")
-    ap.add_argument(
-        "--errors",
-        choices=["strict", "lenient", "skip"],
-        default="lenient",
-        help="what to do with malformed records (default: lenient, report and go on)",
-    )
-    ap.add_argument("--top", type=int, default=10, help="how many tags to list")
-    ap.add_argument("--version", action="version", version=marcarrow.__version__)
-    args = ap.parse_args(argv)
-    files = args.files or [str(marcarrow.SAMPLE)]
-    status = 0
-    for f in files:
-        try:
-            s = marcarrow.summarize(f, errors=args.errors)
-        except (OSError, marcarrow.MarcError) as e:
-            print(f"marcarrow: {f}: {e}", file=sys.stderr)
-            status = 1
-            continue
-        name = f if args.files else f"{f} (bundled sample)"
-        print(_report(name, s, args.top))
-        if s["error"] is not None:
-            print(f"  stopped by: {s['error']}")
-            status = 1
-    return status
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+        argv = ["stats", *argv]
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        args = _parser().parse_args(["stats", *argv])
+    handler = {"stats": cmd_stats, "convert": cmd_convert, "dump": cmd_dump}[args.command]
+    try:
+        return handler(args)
+    except _Fail as e:
+        print(f"marcarrow: {e}", file=sys.stderr)
+        return e.status
+    except KeyboardInterrupt:
+        print("marcarrow: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `marcarrow dump big.mrc | head`: not an error.
+        sys.stderr.close()
+        return EXIT_OK
 
 
 if __name__ == "__main__":

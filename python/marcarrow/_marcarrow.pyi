@@ -10,6 +10,7 @@ __all__ = [
     "summarize",
     "_records",
     "_marc8_decode",
+    "_to_parquet",
     "__version__",
 ]
 
@@ -122,9 +123,32 @@ def summarize(source: _Path | bytes, *, errors: _Policy = "strict") -> dict[str,
     """
 
 def _records(
-    source: _Path | bytes, *, errors: _Policy = "strict"
+    source: _Path | bytes,
+    *,
+    errors: _Policy = "strict",
+    decode: bool = False,
+    encoding: str = "auto",
+    limit: int | None = None,
 ) -> tuple[list[tuple[int, int, str, list[Any]]], list[dict[str, Any]]]:
-    """Test-only: every record as plain Python values, and the problems."""
+    """Every record as plain Python values, and the problems (raw Latin-1
+    values for non-UTF-8 records unless ``decode``)."""
+
+def _to_parquet(
+    sources: list[Any],
+    dest: _Path,
+    *,
+    layout: _Layout = "nested",
+    compression: str = "zstd",
+    compression_level: int | None = None,
+    row_group_size: int | None = None,
+    threads: int | None = None,
+    errors: _Policy = "strict",
+    encoding: str = "auto",
+    encoding_errors: str = "strict",
+    normalize: bool = True,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Native half of :func:`marcarrow.to_parquet`."""
 
 def _marc8_decode(
     data: bytes, *, pymarc: bool = False, normalize: bool = True

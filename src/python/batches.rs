@@ -141,7 +141,7 @@ pub(crate) fn detect_source(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<
     )))
 }
 
-fn pipeline_err(py: Python<'_>, e: PipelineError) -> PyErr {
+pub(crate) fn pipeline_err(py: Python<'_>, e: PipelineError) -> PyErr {
     match e {
         PipelineError::Marc(m) => errors::to_pyerr(py, &m),
         PipelineError::Io(e) => e.into(),
@@ -304,6 +304,40 @@ pub(crate) fn read_batches(
     _max_in_flight: Option<usize>,
     _fail_at_chunk: Option<u64>,
 ) -> PyResult<PyBatchReader> {
+    let mut opts = pipeline_options(
+        layout,
+        batch_size,
+        threads,
+        errors,
+        string_type,
+        encoding,
+        encoding_errors,
+        normalize,
+    )?;
+    opts.max_in_flight = _max_in_flight;
+    opts.fail_at_chunk = _fail_at_chunk;
+    let src = detect_source(py, source)?;
+    let stream = pipeline::start(src, opts).map_err(|e| pipeline_err(py, e))?;
+    Ok(PyBatchReader {
+        schema: stream.schema(),
+        problems: stream.problems(),
+        counters: stream.counters(),
+        stream: Mutex::new(Some(stream)),
+    })
+}
+
+/// Parses the options shared by `read_batches` and `to_parquet`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn pipeline_options(
+    layout: &str,
+    batch_size: Option<usize>,
+    threads: Option<usize>,
+    errors: &str,
+    string_type: &str,
+    encoding: &str,
+    encoding_errors: &str,
+    normalize: bool,
+) -> PyResult<PipelineOptions> {
     let layout = Layout::parse(layout).ok_or_else(|| {
         PyValueError::new_err(format!("layout must be 'nested' or 'long', not {layout:?}"))
     })?;
@@ -336,8 +370,7 @@ pub(crate) fn read_batches(
             "batch_size and threads must be at least 1",
         ));
     }
-    let src = detect_source(py, source)?;
-    let opts = PipelineOptions {
+    Ok(PipelineOptions {
         layout,
         strings,
         encoding,
@@ -348,15 +381,6 @@ pub(crate) fn read_batches(
         batch_size: batch_size.unwrap_or(pipeline::DEFAULT_BATCH_SIZE),
         threads,
         policy,
-        max_in_flight: _max_in_flight,
-        fail_at_chunk: _fail_at_chunk,
         ..PipelineOptions::default()
-    };
-    let stream = pipeline::start(src, opts).map_err(|e| pipeline_err(py, e))?;
-    Ok(PyBatchReader {
-        schema: stream.schema(),
-        problems: stream.problems(),
-        counters: stream.counters(),
-        stream: Mutex::new(Some(stream)),
     })
 }

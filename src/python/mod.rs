@@ -13,6 +13,7 @@ use crate::stats;
 
 mod batches;
 mod errors;
+mod export;
 
 fn policy(errors: &str) -> PyResult<ErrorPolicy> {
     ErrorPolicy::parse(errors).ok_or_else(|| {
@@ -88,6 +89,9 @@ fn summarize<'py>(
     let mut tags: Vec<_> = s.tags.into_iter().collect();
     tags.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     d.set_item("tags", tags)?;
+    let mut codes: Vec<_> = s.subfield_codes.into_iter().collect();
+    codes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    d.set_item("subfield_codes", codes)?;
     let problems = PyList::empty(py);
     for p in &s.problems {
         problems.append(errors::problem_dict(py, p)?)?;
@@ -100,32 +104,49 @@ fn summarize<'py>(
     Ok(d)
 }
 
-/// Test-only view of every record as plain Python values, for comparing
-/// with pymarc: a list of `(index, offset, leader, fields)` where each field
-/// is `(tag, value)` for a control field or `(tag, ind1, ind2, [(code,
-/// value), ...])` for a data field, strings decoded as UTF-8 (Latin-1 for
-/// records that are not UTF-8), plus the list of problems. Raises the
-/// strict error, if any, after collecting the records before it.
+/// Every record as plain Python values: a list of `(index, offset, leader,
+/// fields)` where each field is `(tag, value)` for a control field or
+/// `(tag, ind1, ind2, [(code, value), ...])` for a data field, plus the
+/// list of problems. With `decode=False` (the test view compared with
+/// pymarc's raw bytes) values of records that are not UTF-8 are their bytes
+/// as Latin-1 characters; with `decode=True` they are decoded as
+/// `encoding` says (bad bytes replaced and reported). At most `limit`
+/// records. Raises the strict error, if any, after the records before it.
 #[pyfunction]
-#[pyo3(signature = (source, *, errors = "strict"))]
+#[pyo3(signature = (source, *, errors = "strict", decode = false, encoding = "auto", limit = None))]
 fn _records<'py>(
     py: Python<'py>,
     source: &Bound<'py, PyAny>,
     errors: &str,
+    decode: bool,
+    encoding: &str,
+    limit: Option<usize>,
 ) -> PyResult<Bound<'py, PyTuple>> {
+    use crate::decode::{DecodeOptions, Decoded, EncodingErrors, EncodingMode};
     let policy = policy(errors)?;
+    let mode = EncodingMode::parse(encoding).ok_or_else(|| {
+        pyo3::exceptions::PyValueError::new_err(format!("unknown encoding {encoding:?}"))
+    })?;
     let data = load(py, source)?;
-    let mut reader = Reader::from_slice(data.as_slice(), policy);
-    let out = PyList::empty(py);
-    let text = |b: &[u8], utf8: bool| -> String {
-        if utf8 {
-            String::from_utf8_lossy(b).into_owned()
+    let options = crate::record::ParseOptions {
+        policy,
+        encoding: if decode { mode } else { EncodingMode::Auto },
+        encoding_errors: if decode {
+            EncodingErrors::Replace
         } else {
-            b.iter().map(|&c| c as char).collect()
-        }
+            EncodingErrors::Strict
+        },
     };
+    let mut reader = Reader::from_slice_with(data.as_slice(), options);
+    let out = PyList::empty(py);
+    let latin1 = |b: &[u8]| -> String { b.iter().map(|&c| c as char).collect() };
+    let mut decoded = Decoded::default();
+    let mut replaced = Vec::new();
     let mut raised = None;
     while let Some(item) = reader.next_record()? {
+        if limit.is_some_and(|n| out.len() >= n) {
+            break;
+        }
         let item = match item {
             Ok(i) => i,
             Err(e) => {
@@ -135,15 +156,45 @@ fn _records<'py>(
         };
         let r = item.record;
         let utf8 = r.encoding == crate::Encoding::Utf8;
+        let pos = crate::record::RecordPos {
+            index: item.index,
+            offset: item.offset,
+        };
+        let use_decoded = decode && !utf8;
+        if use_decoded {
+            let opts = DecodeOptions {
+                errors: EncodingErrors::Replace,
+                normalize: true,
+            };
+            // Replace never fails; a failure would be a bug, shown as such.
+            decoded
+                .decode_record(&r, pos, opts, &mut replaced)
+                .map_err(|e| errors::to_pyerr(py, &e))?;
+        }
+        let mut values = decoded.values();
+        let mut value = |b: &[u8]| -> String {
+            if use_decoded {
+                values.next().unwrap_or_default().to_string()
+            } else if utf8 {
+                String::from_utf8_lossy(b).into_owned()
+            } else {
+                latin1(b)
+            }
+        };
         let fields = PyList::empty(py);
         for f in r.fields() {
             if f.is_control() {
-                fields.append((f.tag.as_str(), text(f.data, utf8)))?;
+                fields.append((f.tag.as_str(), value(f.data)))?;
             } else {
                 let [i1, i2] = f.indicators();
                 let subs = PyList::empty(py);
                 for s in f.subfields() {
-                    subs.append((text(s.code, utf8), text(s.value, utf8)))?;
+                    let code = if utf8 {
+                        String::from_utf8_lossy(s.code).into_owned()
+                    } else {
+                        latin1(s.code)
+                    };
+                    subs.append((code, value(s.value)))?;
                 }
                 fields.append((
                     f.tag.as_str(),
@@ -153,13 +204,13 @@ fn _records<'py>(
                 ))?;
             }
         }
-        out.append((item.index, item.offset, text(r.leader(), false), fields))?;
+        out.append((item.index, item.offset, latin1(r.leader()), fields))?;
     }
     if let Some(e) = raised {
         return Err(errors::to_pyerr(py, &e));
     }
     let problems = PyList::empty(py);
-    for p in reader.problems() {
+    for p in reader.problems().iter().chain(replaced.iter()) {
         problems.append(errors::problem_dict(py, p)?)?;
     }
     PyTuple::new(py, [out.into_any(), problems.into_any()])
@@ -212,6 +263,7 @@ fn _marcarrow(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_records, m)?)?;
     m.add_function(wrap_pyfunction!(_marc8_decode, m)?)?;
     m.add_function(wrap_pyfunction!(batches::read_batches, m)?)?;
+    m.add_function(wrap_pyfunction!(export::_to_parquet, m)?)?;
     m.add_class::<batches::PyBatchReader>()?;
     Ok(())
 }
