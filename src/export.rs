@@ -19,7 +19,8 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression as PqCompression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
 use crate::arrow::{Layout, StringType};
 use crate::error::Problem;
@@ -178,6 +179,7 @@ pub fn write_parquet(
         .set_compression(compression)
         .set_max_row_group_row_count(Some(rows.max(1)))
         .set_created_by(format!("marcarrow {}", env!("CARGO_PKG_VERSION")))
+        .set_statistics_enabled(EnabledStatistics::Chunk)
         .set_key_value_metadata(Some(vec![
             KeyValue::new(
                 "marcarrow.version".into(),
@@ -185,8 +187,32 @@ pub fn write_parquet(
             ),
             KeyValue::new("marcarrow.layout".into(), layout.to_string()),
             KeyValue::new("marcarrow.sources".into(), json_list(&names)),
-        ]))
-        .build();
+        ]));
+    // Free text (values, leaders) is high-cardinality: a dictionary attempt
+    // is wasted work and min/max statistics prune nothing. Keys (tags,
+    // codes, indicators, indices) keep both. Measured in ARCHITECTURE.md.
+    let free_text: &[&[&str]] = match opts.layout {
+        Layout::Nested => &[
+            &["leader"],
+            &["fields", "list", "item", "value"],
+            &[
+                "fields",
+                "list",
+                "item",
+                "subfields",
+                "list",
+                "item",
+                "value",
+            ],
+        ],
+        Layout::Long => &[&["value"]],
+    };
+    let props = free_text.iter().fold(props, |p, path| {
+        let path = ColumnPath::new(path.iter().map(|s| s.to_string()).collect());
+        p.set_column_dictionary_enabled(path.clone(), false)
+            .set_column_statistics_enabled(path, EnabledStatistics::None)
+    });
+    let props = props.build();
 
     let tmp = temp_path(dest);
     let mut guard = TempFile(Some(tmp.clone()));
