@@ -96,6 +96,9 @@ pub enum ExportError {
     /// The Parquet writer failed.
     #[error("parquet: {0}")]
     Parquet(#[from] parquet::errors::ParquetError),
+    /// The caller's `check` asked to stop (for example on Ctrl-C).
+    #[error("interrupted")]
+    Interrupted,
 }
 
 /// Removes the temporary file unless disarmed.
@@ -142,11 +145,14 @@ fn json_list(names: &[String]) -> String {
 }
 
 /// Writes every record of `inputs`, in order, to the Parquet file `dest`.
+/// `keep_going` is asked after every batch; `false` stops the export (no
+/// file is left), as for Ctrl-C.
 pub fn write_parquet(
     inputs: Vec<Input>,
     dest: &Path,
     mut opts: PipelineOptions,
     pq: &ParquetOptions,
+    keep_going: &mut dyn FnMut() -> bool,
 ) -> Result<ExportSummary, ExportError> {
     let started = Instant::now();
     // Parquet stores strings one way; plain arrays are the cheaper input.
@@ -249,6 +255,10 @@ pub fn write_parquet(
                 batch
             };
             writer.write(&batch)?;
+            if !keep_going() {
+                bar.abandon();
+                return Err(ExportError::Interrupted);
+            }
             let read = counters.bytes_scanned.load(Ordering::Relaxed);
             bar.set_position(done_bytes + read);
             let recs = summary.records + counters.records.load(Ordering::Relaxed);

@@ -87,3 +87,36 @@ def test_convert_stats_dump_and_exit_codes(tmp_path) -> None:
         reader = pymarc.MARCReader(f)
         want = "\n".join(str(next(reader)) for _ in range(3)) + "\n"
     assert r.stdout.decode() == want
+
+
+def test_ctrl_c_stops_convert_and_leaves_no_file(tmp_path) -> None:
+    import signal
+    import time
+
+    big = tmp_path / "big.mrc"
+    big.write_bytes(data_file("loc-bib-386.mrc").read_bytes() * 600)  # 315 MB
+    out = tmp_path / "out" / "big.parquet"
+    out.parent.mkdir()
+    p = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "marcarrow",
+            "convert",
+            str(big),
+            "-o",
+            str(out),
+            "--layout",
+            "long",
+        ],
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not list(out.parent.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.01)  # wait for the temporary file: the export has started
+    assert p.poll() is None, "the export finished before it could be interrupted"
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert b"interrupted" in err
+    assert list(out.parent.iterdir()) == []

@@ -86,9 +86,24 @@ pub(crate) fn _to_parquet<'py>(
         row_group_size,
         progress,
     };
-    let result = py.detach(|| export::write_parquet(inputs, &dest, opts, &pq));
+    // Ctrl-C must stop a long export: check Python's signals after each
+    // batch (taking the GIL for that moment only).
+    let mut interrupt: Option<PyErr> = None;
+    let mut keep_going = || match Python::attach(|py| py.check_signals()) {
+        Ok(()) => true,
+        Err(e) => {
+            interrupt = Some(e);
+            false
+        }
+    };
+    let result = py.detach(|| export::write_parquet(inputs, &dest, opts, &pq, &mut keep_going));
     let s = match result {
         Ok(s) => s,
+        Err(ExportError::Interrupted) => {
+            return Err(interrupt
+                .take()
+                .unwrap_or_else(|| pyo3::exceptions::PyKeyboardInterrupt::new_err("interrupted")))
+        }
         Err(ExportError::Pipeline(PipelineError::Marc(e))) => return Err(errors::to_pyerr(py, &e)),
         Err(ExportError::Pipeline(PipelineError::Io(e)) | ExportError::Io(e)) => {
             return Err(errors::io_error(e, &dest))
