@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import io
-import warnings
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
-import pymarc
 import pytest
 from pymarc.marc8 import marc8_to_unicode
 
@@ -16,27 +15,15 @@ import marcarrow
 from conftest import data_file
 from marcarrow import _marcarrow
 from test_batches import nested_as_tuples
+from test_parity import pymarc_view
 
 CLEAN_MARC8 = ["uva-marc8-2000.mrc", "pymarc/marc8.dat", "pymarc/marc.dat", "pymarc/test.dat"]
 BAD_MARC8 = ["pymarc/bad_marc8_escape.dat", "pymarc/bad_eacc_encoding.dat"]
 
 
-def pymarc_records(path: Path, **kwargs) -> list[tuple]:
-    out = []
-    with open(path, "rb") as f, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with contextlib.redirect_stderr(io.StringIO()):  # pymarc prints unmapped codes
-            for rec in pymarc.MARCReader(f, **kwargs):
-                assert rec is not None
-                fields = []
-                for fl in rec.fields:
-                    if fl.is_control_field():
-                        fields.append((fl.tag, fl.data))
-                    else:
-                        subs = [(s.code, s.value) for s in fl.subfields]
-                        fields.append((fl.tag, fl.indicator1, fl.indicator2, subs))
-                out.append((str(rec.leader), fields))
-    return out
+def pymarc_records(path: Path, **kwargs: Any) -> list[tuple]:
+    """pymarc's reading with its own defaults (MARC-8 for leader/09 blank)."""
+    return pymarc_view(path, **(kwargs or {"to_unicode": True}))
 
 
 @pytest.mark.parametrize("name", CLEAN_MARC8)

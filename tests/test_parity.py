@@ -9,8 +9,11 @@ pymarc is the oracle for what a record contains. Two comparisons:
 
 from __future__ import annotations
 
+import contextlib
+import io
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pymarc
 import pytest
@@ -46,12 +49,18 @@ OTHER_FILES = [
 ]
 
 
-def pymarc_view(path: Path, *, raw: bool) -> list[tuple]:
-    """Every record as (leader, fields) the way pymarc reads it."""
+def pymarc_view(path: Path, *, raw: bool = False, **reader_options: Any) -> list[tuple]:
+    """Every record as (leader, fields) the way pymarc reads it: raw bytes
+    (``raw``), UTF-8 forced (the default), or as ``reader_options`` say."""
     out = []
-    with open(path, "rb") as f, warnings.catch_warnings():
+    options = reader_options or {"to_unicode": not raw, "force_utf8": not raw}
+    with (
+        open(path, "rb") as f,
+        warnings.catch_warnings(),
+        contextlib.redirect_stderr(io.StringIO()),  # pymarc prints unmapped codes
+    ):
         warnings.simplefilter("ignore")
-        reader = pymarc.MARCReader(f, to_unicode=not raw, force_utf8=not raw)
+        reader = pymarc.MARCReader(f, **options)
         for rec in reader:
             if rec is None and not (reader.current_chunk or b"x").strip(b"\r\n \x00\x1a"):
                 continue  # trailing padding, which we skip silently too
