@@ -1,0 +1,19 @@
+"""The examples in the package's docstrings run (doctest)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    "module", ["marcarrow", "marcarrow._text", "marcarrow.exceptions", "marcarrow.__main__"]
+)
+def test_docstring_examples(module: str) -> None:
+    mod = importlib.import_module(module)
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0
+    if module != "marcarrow.__main__":
+        assert result.attempted > 0, f"{module} has no examples"
