@@ -33,6 +33,7 @@ use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, SchemaRef};
 use crate::decode::{DecodeOptions, Decoded, Values};
 use crate::error::{MarcError, Problem};
 use crate::record::{Encoding, RecordPos, RecordView};
+use crate::select::{self, TagFilter};
 
 /// The shape of the Arrow output.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -343,6 +344,7 @@ pub struct BatchBuilder {
     arena: Arena,
     decoded: Decoded,
     decode_opts: DecodeOptions,
+    tags: Option<TagFilter>,
     rows: usize,
     decoded_records: usize,
     // Nested.
@@ -389,6 +391,7 @@ impl BatchBuilder {
             decoded_records: 0,
             decoded: Decoded::default(),
             decode_opts: DecodeOptions::default(),
+            tags: None,
             leader: col(records),
             field_offsets,
             tag: col(f),
@@ -437,6 +440,11 @@ impl BatchBuilder {
         self.decoded_records
     }
 
+    /// Keep only the fields whose tags `tags` matches (`None`: all).
+    pub fn set_tags(&mut self, tags: Option<TagFilter>) {
+        self.tags = tags;
+    }
+
     /// How records that are not valid UTF-8 are decoded.
     pub fn set_decode_options(&mut self, opts: DecodeOptions) {
         self.decode_opts = opts;
@@ -458,7 +466,9 @@ impl BatchBuilder {
         let decoded = std::mem::take(&mut self.decoded);
         let mut decoded = decoded;
         if !utf8 {
-            if let Err(e) = decoded.decode_record(r, pos, self.decode_opts, problems) {
+            if let Err(e) =
+                decoded.decode_record(r, pos, self.decode_opts, self.tags.as_ref(), problems)
+            {
                 self.decoded = decoded;
                 return Err(e);
             }
@@ -478,6 +488,9 @@ impl BatchBuilder {
         let a = &mut self.arena;
         self.leader.push_utf8(r.leader(), a);
         for f in r.fields() {
+            if !select::keeps(self.tags.as_ref(), &f.tag) {
+                continue;
+            }
             self.tag.push_utf8(&f.tag.0, a);
             if f.is_control() {
                 self.ind1.push_null();
@@ -524,6 +537,9 @@ impl BatchBuilder {
         self.code.push_null();
         self.value.push_utf8(r.leader(), &mut self.arena);
         for (fi, f) in r.fields().enumerate() {
+            if !select::keeps(self.tags.as_ref(), &f.tag) {
+                continue;
+            }
             let fi = fi as u32;
             if f.is_control() {
                 self.long_row(index, Some(fi), None);

@@ -13,6 +13,7 @@
 use crate::error::{Action, ErrorKind, MarcError, Problem, Tag};
 use crate::marc8;
 use crate::record::{Encoding, RecordPos, RecordView};
+use crate::select::{self, TagFilter};
 
 /// How to choose a record's encoding.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -97,17 +98,22 @@ impl Decoded {
     /// Decodes every value of `r` (which is not valid UTF-8 as it stands).
     /// Under `Replace`, each substitution is appended to `problems`; under
     /// `Strict`, the first bad byte is returned as the record's error.
+    /// Fields that `tags` leaves out are not decoded (and take no slot).
     pub fn decode_record(
         &mut self,
         r: &RecordView<'_>,
         pos: RecordPos,
         opts: DecodeOptions,
+        tags: Option<&TagFilter>,
         problems: &mut Vec<Problem>,
     ) -> Result<(), MarcError> {
         self.text.clear();
         self.ends.clear();
         let base = r.bytes.as_ptr() as usize;
         for f in r.fields() {
+            if !select::keeps(tags, &f.tag) {
+                continue;
+            }
             if f.is_control() {
                 self.one(f.data, f.tag, r.encoding, opts, pos, base, problems)?;
             } else {

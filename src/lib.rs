@@ -37,6 +37,7 @@ pub mod pipeline;
 pub mod reader;
 pub mod record;
 pub mod scan;
+pub mod select;
 pub mod source;
 pub mod stats;
 

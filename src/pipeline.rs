@@ -41,6 +41,7 @@ use crate::error::{ErrorPolicy, MarcError, Problem};
 use crate::reader::{process_frame, reject, Step};
 use crate::record::{ParseOptions, Parser, RecordPos};
 use crate::scan::{FrameKind, Scan, Scanner};
+use crate::select::TagFilter;
 
 /// Default records per batch, from the batch-size sweep (ARCHITECTURE.md).
 pub const DEFAULT_BATCH_SIZE: usize = 2048;
@@ -69,6 +70,8 @@ pub struct PipelineOptions {
     pub encoding: EncodingMode,
     /// What bytes that do not decode lead to, and NFC normalisation.
     pub decode: DecodeOptions,
+    /// Keep only fields with these tags (`None`: all).
+    pub tags: Option<TagFilter>,
     /// Chunks in flight at most; `None`: twice the threads plus two.
     pub max_in_flight: Option<usize>,
     /// Test hook: the worker for this chunk panics.
@@ -87,6 +90,7 @@ impl Default for PipelineOptions {
             policy: ErrorPolicy::Strict,
             encoding: EncodingMode::Auto,
             decode: DecodeOptions::default(),
+            tags: None,
             max_in_flight: None,
             fail_at_chunk: None,
         }
@@ -446,6 +450,7 @@ fn parse_chunk(chunk: Chunk, opts: &PipelineOptions) -> Result<ChunkOutput, Pipe
         chunk.data.clone(),
     );
     builder.set_decode_options(opts.decode);
+    builder.set_tags(opts.tags.clone());
     let mut problems = Vec::new();
     let mut repairs = Vec::new();
     let mut raised = None;

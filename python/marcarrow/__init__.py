@@ -77,6 +77,7 @@ def read_arrow(
     encoding: Literal["auto", "utf-8", "marc-8", "latin-1", "cp1251"] = "auto",
     encoding_errors: Literal["strict", "replace"] = "strict",
     normalize: bool = True,
+    tags: list[str] | None = None,
 ) -> pyarrow.Table:
     """Read MARC records into a :class:`pyarrow.Table`.
 
@@ -100,6 +101,7 @@ def read_arrow(
         encoding=encoding,
         encoding_errors=encoding_errors,
         normalize=normalize,
+        tags=tags,
     )
     batches = [pa.record_batch(b) for b in reader]
     table = pa.Table.from_batches(batches, schema=pa.schema(reader))
@@ -118,6 +120,7 @@ def read_polars(
     encoding: Literal["auto", "utf-8", "marc-8", "latin-1", "cp1251"] = "auto",
     encoding_errors: Literal["strict", "replace"] = "strict",
     normalize: bool = True,
+    tags: list[str] | None = None,
 ) -> polars.DataFrame:
     """Read MARC records into a :class:`polars.DataFrame`.
 
@@ -141,6 +144,7 @@ def read_polars(
         encoding=encoding,
         encoding_errors=encoding_errors,
         normalize=normalize,
+        tags=tags,
     )
     try:
         # Through the C stream: polars takes the view columns as they are.
@@ -167,6 +171,7 @@ def to_parquet(
     encoding: Literal["auto", "utf-8", "marc-8", "latin-1", "cp1251"] = "auto",
     encoding_errors: Literal["strict", "replace"] = "strict",
     normalize: bool = True,
+    tags: list[str] | None = None,
     progress: bool = False,
 ) -> dict[str, Any]:
     """Write MARC records to a Parquet file, streaming, lossless.
@@ -202,6 +207,7 @@ def to_parquet(
         encoding=encoding,
         encoding_errors=encoding_errors,
         normalize=normalize,
+        tags=tags,
         progress=progress,
     )
     problems = summary["errors"]

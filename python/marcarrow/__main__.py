@@ -124,6 +124,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
             errors=args.errors,
             encoding=args.encoding,
             encoding_errors=args.encoding_errors,
+            tags=args.tags.split(",") if args.tags else None,
             progress=progress,
         )
     except marcarrow.MarcError as e:
@@ -202,6 +203,11 @@ def _parser() -> argparse.ArgumentParser:
     cv.add_argument("--compression-level", type=int, default=None)
     cv.add_argument("--threads", type=int, default=None)
     cv.add_argument("--encoding-errors", choices=["strict", "replace"], default="strict")
+    cv.add_argument(
+        "--tags",
+        default=None,
+        help="keep only these tags, comma-separated (X: any), e.g. 001,245,6XX",
+    )
     cv.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     policy(cv, "strict")
 

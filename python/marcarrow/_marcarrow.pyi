@@ -74,6 +74,7 @@ def read_batches(
     encoding: Literal["auto", "utf-8", "marc-8", "latin-1", "cp1251"] = "auto",
     encoding_errors: Literal["strict", "replace"] = "strict",
     normalize: bool = True,
+    tags: list[str] | None = None,
     _max_in_flight: int | None = None,
     _fail_at_chunk: int | None = None,
 ) -> BatchReader:
@@ -99,7 +100,11 @@ def read_batches(
     decode makes the record malformed, and ``errors`` decides) or
     ``"replace"`` (U+FFFD or a dropped control byte, each reported in
     ``errors`` with action ``"replaced"``). ``normalize``: NFC-normalise
-    MARC-8 text, as pymarc does. The GIL is released while Rust reads and
+    MARC-8 text, as pymarc does. ``tags``: keep only fields whose tag
+    matches one of these three-character patterns (``X`` matches any
+    character: ``["001", "245", "6XX"]``); other fields are skipped without
+    being decoded, the leader is always kept, and ``field_index`` stays the
+    position in the whole record. The GIL is released while Rust reads and
     parses.
 
     >>> import marcarrow
@@ -146,6 +151,7 @@ def _to_parquet(
     encoding: str = "auto",
     encoding_errors: str = "strict",
     normalize: bool = True,
+    tags: list[str] | None = None,
     progress: bool = False,
 ) -> dict[str, Any]:
     """Native half of :func:`marcarrow.to_parquet`."""

@@ -288,7 +288,7 @@ impl PyBatchReader {
 
 /// Reads MARC records into a stream of Arrow RecordBatches.
 #[pyfunction]
-#[pyo3(signature = (source, *, layout = "nested", batch_size = None, threads = None, errors = "strict", string_type = "string", encoding = "auto", encoding_errors = "strict", normalize = true, _max_in_flight = None, _fail_at_chunk = None))]
+#[pyo3(signature = (source, *, layout = "nested", batch_size = None, threads = None, errors = "strict", string_type = "string", encoding = "auto", encoding_errors = "strict", normalize = true, tags = None, _max_in_flight = None, _fail_at_chunk = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn read_batches(
     py: Python<'_>,
@@ -301,6 +301,7 @@ pub(crate) fn read_batches(
     encoding: &str,
     encoding_errors: &str,
     normalize: bool,
+    tags: Option<Vec<String>>,
     _max_in_flight: Option<usize>,
     _fail_at_chunk: Option<u64>,
 ) -> PyResult<PyBatchReader> {
@@ -313,6 +314,7 @@ pub(crate) fn read_batches(
         encoding,
         encoding_errors,
         normalize,
+        tags,
     )?;
     opts.max_in_flight = _max_in_flight;
     opts.fail_at_chunk = _fail_at_chunk;
@@ -337,7 +339,12 @@ pub(crate) fn pipeline_options(
     encoding: &str,
     encoding_errors: &str,
     normalize: bool,
+    tags: Option<Vec<String>>,
 ) -> PyResult<PipelineOptions> {
+    let tags = tags
+        .map(crate::select::TagFilter::new)
+        .transpose()
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
     let layout = Layout::parse(layout).ok_or_else(|| {
         PyValueError::new_err(format!("layout must be 'nested' or 'long', not {layout:?}"))
     })?;
@@ -381,6 +388,7 @@ pub(crate) fn pipeline_options(
         batch_size: batch_size.unwrap_or(pipeline::DEFAULT_BATCH_SIZE),
         threads,
         policy,
+        tags,
         ..PipelineOptions::default()
     })
 }

@@ -168,7 +168,7 @@ fn _records<'py>(
             };
             // Replace never fails; a failure would be a bug, shown as such.
             decoded
-                .decode_record(&r, pos, opts, &mut replaced)
+                .decode_record(&r, pos, opts, None, &mut replaced)
                 .map_err(|e| errors::to_pyerr(py, &e))?;
         }
         let mut values = decoded.values();
