@@ -9,7 +9,14 @@ import pytest
 
 
 @pytest.mark.parametrize(
-    "module", ["marcarrow", "marcarrow._text", "marcarrow.exceptions", "marcarrow.__main__"]
+    "module",
+    [
+        "marcarrow",
+        "marcarrow._marcarrow",
+        "marcarrow._text",
+        "marcarrow.exceptions",
+        "marcarrow.__main__",
+    ],
 )
 def test_docstring_examples(module: str) -> None:
     mod = importlib.import_module(module)

@@ -170,6 +170,11 @@ impl RecordBatchReader for StreamAdapter {
 
 /// A stream of MARC records as Arrow RecordBatches.
 ///
+/// >>> import marcarrow, pyarrow as pa
+/// >>> reader = marcarrow.read_batches(marcarrow.SAMPLE, batch_size=100)
+/// >>> [pa.record_batch(b).num_rows for b in reader]
+/// [100, 100, 100, 86]
+///
 /// Iterate it for batches (each implements ``__arrow_c_array__``), or hand
 /// it to anything that takes an Arrow C stream (``pa.table(reader)``,
 /// ``pl.DataFrame(reader)``, DuckDB). A stream can be consumed once.
@@ -287,6 +292,16 @@ impl PyBatchReader {
 }
 
 /// Reads MARC records into a stream of Arrow RecordBatches.
+///
+/// See the type stubs (`_marcarrow.pyi`) and `docs/` for every option.
+///
+/// >>> import marcarrow, pyarrow as pa
+/// >>> reader = marcarrow.read_batches(marcarrow.SAMPLE, layout="long", tags=["245"])
+/// >>> table = pa.table(reader)
+/// >>> sorted(set(table.column("tag").to_pylist()))
+/// ['245', 'LDR']
+/// >>> reader.errors
+/// []
 #[pyfunction]
 #[pyo3(signature = (source, *, layout = "nested", batch_size = None, threads = None, errors = "strict", string_type = "string", encoding = "auto", encoding_errors = "strict", normalize = true, tags = None, _max_in_flight = None, _fail_at_chunk = None))]
 #[allow(clippy::too_many_arguments)]
