@@ -45,4 +45,12 @@ class MarcError(ValueError):
 
 
 class MarcWarning(UserWarning):
-    """Problems were found and passed over (``lenient`` or ``skip`` policy)."""
+    """Problems were found and passed over (``lenient`` or ``skip`` policy).
+
+    >>> import warnings, marcarrow
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     table = marcarrow.read_arrow(b"not MARC at all", errors="skip")
+    >>> table.num_rows, caught[0].category.__name__
+    (0, 'MarcWarning')
+    """
