@@ -81,6 +81,32 @@ impl Layout {
             Layout::Long => long_schema(strings),
         }
     }
+
+    /// The schema with provenance columns in front (see
+    /// [`BatchBuilder::set_provenance`]).
+    pub fn schema_with(&self, strings: StringType, provenance: bool) -> SchemaRef {
+        let base = self.schema(strings);
+        if !provenance {
+            return base;
+        }
+        let mut fields: Vec<Arc<Field>> = provenance_fields(*self, strings)
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        fields.extend(base.fields().iter().cloned());
+        Arc::new(Schema::new(fields))
+    }
+}
+
+/// Provenance columns: where each record came from.
+fn provenance_fields(layout: Layout, s: StringType) -> Vec<Field> {
+    let mut v = Vec::new();
+    if layout == Layout::Nested {
+        v.push(Field::new("record_index", DataType::UInt64, false));
+    }
+    v.push(Field::new("byte_offset", DataType::UInt64, false));
+    v.push(text("control_number", s, true));
+    v
 }
 
 fn text(name: &str, strings: StringType, nullable: bool) -> Field {
@@ -345,6 +371,12 @@ pub struct BatchBuilder {
     decoded: Decoded,
     decode_opts: DecodeOptions,
     tags: Option<TagFilter>,
+    // Provenance (on request): per record, and rows per record (long).
+    provenance: bool,
+    prov_index: Vec<u64>,
+    prov_offset: Vec<u64>,
+    prov_001: StrCol,
+    prov_rows: Vec<u32>,
     rows: usize,
     decoded_records: usize,
     // Nested.
@@ -392,6 +424,11 @@ impl BatchBuilder {
             decoded: Decoded::default(),
             decode_opts: DecodeOptions::default(),
             tags: None,
+            provenance: false,
+            prov_index: Vec::new(),
+            prov_offset: Vec::new(),
+            prov_001: col(0),
+            prov_rows: Vec::new(),
             leader: col(records),
             field_offsets,
             tag: col(f),
@@ -440,6 +477,13 @@ impl BatchBuilder {
         self.decoded_records
     }
 
+    /// Add provenance columns in front: `record_index` (nested layout; the
+    /// long one has it already), `byte_offset` (where the record starts in
+    /// its source) and `control_number` (the first 001, null if none).
+    pub fn set_provenance(&mut self, on: bool) {
+        self.provenance = on;
+    }
+
     /// Keep only the fields whose tags `tags` matches (`None`: all).
     pub fn set_tags(&mut self, tags: Option<TagFilter>) {
         self.tags = tags;
@@ -476,9 +520,23 @@ impl BatchBuilder {
         }
         let mut values = decoded.values();
         self.rows += 1;
+        if self.provenance {
+            self.prov_index.push(pos.index);
+            self.prov_offset.push(pos.offset);
+            match r.field(b"001") {
+                Some(f) if utf8 => self.prov_001.push_utf8(f.data, &mut self.arena),
+                Some(f) => self.prov_001.push_latin1(f.data, &mut self.arena),
+                None => self.prov_001.push_null(),
+            }
+        }
+        let rows_before = self.record_index.len();
         match self.layout {
             Layout::Nested => self.push_nested(r, utf8, &mut values),
             Layout::Long => self.push_long(pos.index, r, utf8, &mut values),
+        }
+        if self.provenance && self.layout == Layout::Long {
+            self.prov_rows
+                .push((self.record_index.len() - rows_before) as u32);
         }
         self.decoded = decoded;
         Ok(())
@@ -581,10 +639,48 @@ impl BatchBuilder {
             Buffer::from(std::mem::take(&mut self.arena.base)),
             Buffer::from_vec(std::mem::take(&mut self.arena.extra)),
         ];
-        match self.layout {
-            Layout::Nested => self.finish_nested(&blocks),
-            Layout::Long => self.finish_long(&blocks),
+        let provenance = self.provenance.then(|| {
+            (
+                std::mem::take(&mut self.prov_index),
+                std::mem::take(&mut self.prov_offset),
+                std::mem::replace(&mut self.prov_001, StrCol::new(self.strings, 0)),
+                std::mem::take(&mut self.prov_rows),
+            )
+        });
+        let (layout, strings) = (self.layout, self.strings);
+        let batch = match layout {
+            Layout::Nested => self.finish_nested(&blocks)?,
+            Layout::Long => self.finish_long(&blocks)?,
+        };
+        let Some((index, offset, cn, rows)) = provenance else {
+            return Ok(batch);
+        };
+        let cn = cn.finish(&blocks)?;
+        let mut cols: Vec<ArrayRef> = Vec::new();
+        match layout {
+            Layout::Nested => {
+                cols.push(Arc::new(UInt64Array::from(index)));
+                cols.push(Arc::new(UInt64Array::from(offset)));
+                cols.push(cn);
+            }
+            Layout::Long => {
+                // One value per record, repeated over the record's rows.
+                let take: Vec<u32> = rows
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, &n)| std::iter::repeat_n(i as u32, n as usize))
+                    .collect();
+                let idx = UInt32Array::from(take);
+                cols.push(arrow_select::take::take(
+                    &UInt64Array::from(offset),
+                    &idx,
+                    None,
+                )?);
+                cols.push(arrow_select::take::take(cn.as_ref(), &idx, None)?);
+            }
         }
+        cols.extend(batch.columns().iter().cloned());
+        RecordBatch::try_new(layout.schema_with(strings, true), cols)
     }
 
     fn finish_nested(mut self, blocks: &[Buffer; 2]) -> Result<RecordBatch, ArrowError> {

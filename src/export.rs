@@ -159,7 +159,7 @@ pub fn write_parquet(
     opts.strings = StringType::Plain;
     let names: Vec<String> = inputs.iter().map(|i| i.name.clone()).collect();
     let multi = inputs.len() > 1;
-    let base = opts.layout.schema(opts.strings);
+    let base = opts.layout.schema_with(opts.strings, opts.provenance);
     let schema: SchemaRef = if multi {
         let mut fields = vec![Arc::new(Field::new("source", DataType::Utf8, false))];
         fields.extend(base.fields().iter().cloned());

@@ -72,6 +72,9 @@ pub struct PipelineOptions {
     pub decode: DecodeOptions,
     /// Keep only fields with these tags (`None`: all).
     pub tags: Option<TagFilter>,
+    /// Add provenance columns (`record_index`, `byte_offset`,
+    /// `control_number`) in front.
+    pub provenance: bool,
     /// Chunks in flight at most; `None`: twice the threads plus two.
     pub max_in_flight: Option<usize>,
     /// Test hook: the worker for this chunk panics.
@@ -91,6 +94,7 @@ impl Default for PipelineOptions {
             encoding: EncodingMode::Auto,
             decode: DecodeOptions::default(),
             tags: None,
+            provenance: false,
             max_in_flight: None,
             fail_at_chunk: None,
         }
@@ -228,7 +232,7 @@ pub fn start(source: Source, opts: PipelineOptions) -> Result<BatchStream, Pipel
     let (res_tx, res_rx) = unbounded();
     let cancel = Arc::new(AtomicBool::new(false));
     let counters = Arc::new(Counters::default());
-    let schema = opts.layout.schema(opts.strings);
+    let schema = opts.layout.schema_with(opts.strings, opts.provenance);
     let ctx = ReaderCtx {
         pool,
         tokens: tok_rx,
@@ -451,6 +455,7 @@ fn parse_chunk(chunk: Chunk, opts: &PipelineOptions) -> Result<ChunkOutput, Pipe
     );
     builder.set_decode_options(opts.decode);
     builder.set_tags(opts.tags.clone());
+    builder.set_provenance(opts.provenance);
     let mut problems = Vec::new();
     let mut repairs = Vec::new();
     let mut raised = None;

@@ -70,3 +70,54 @@ def test_tags_in_parquet_and_cli(tmp_path: Path) -> None:
     assert {f["tag"] for rec in fields for f in rec} <= {"245", "100", "110", "111", "130"}
     with pytest.raises(ValueError, match="three characters"):
         marcarrow.read_batches(path, tags=["24"])
+
+
+@pytest.mark.filterwarnings("ignore::marcarrow.MarcWarning")
+@pytest.mark.parametrize("string_type", ["string", "string_view"])
+@pytest.mark.parametrize(
+    "name", ["loc-bib-386.mrc", "pride-many-errors-383.mrc", "uva-marc8-2000.mrc"]
+)
+def test_provenance_columns(name: str, string_type: str) -> None:
+    from marcarrow import _marcarrow
+
+    path = data_file(name)
+    data = path.read_bytes()
+    records, _ = _marcarrow._records(str(path), errors="skip")
+    want = [
+        (i, off, next((f[1] for f in flds if f[0] == "001"), None)) for i, off, _, flds in records
+    ]
+    kw = {"errors": "skip", "string_type": string_type, "batch_size": 50}
+    nested = marcarrow.read_arrow(path, provenance=True, **kw)  # type: ignore[arg-type]
+    assert nested.column_names[:3] == ["record_index", "byte_offset", "control_number"]
+    got = list(
+        zip(
+            nested["record_index"].to_pylist(),
+            nested["byte_offset"].to_pylist(),
+            nested["control_number"].to_pylist(),
+            strict=True,
+        )
+    )
+    assert got == want
+    for _, off, _ in got:
+        assert data[off : off + 5].isdigit()
+    # The long layout repeats them on every row of the record.
+    long = marcarrow.read_arrow(path, layout="long", provenance=True, **kw)  # type: ignore[arg-type]
+    by_record = {i: (off, cn) for i, off, cn in want}
+    for i, off, cn in zip(
+        long["record_index"].to_pylist(),
+        long["byte_offset"].to_pylist(),
+        long["control_number"].to_pylist(),
+        strict=True,
+    ):
+        assert by_record[i] == (off, cn)
+    plain = marcarrow.read_arrow(path, **kw)  # type: ignore[arg-type]
+    assert nested.drop_columns(["record_index", "byte_offset", "control_number"]).equals(plain)
+
+
+def test_provenance_in_parquet(tmp_path: Path) -> None:
+    a, b = data_file("loc-bib-386.mrc"), data_file("loc-auth-150.mrc")
+    out = tmp_path / "p.parquet"
+    marcarrow.to_parquet([a, b], out, provenance=True)
+    t = pq.read_table(out)
+    assert t.column_names[:4] == ["source", "record_index", "byte_offset", "control_number"]
+    assert t["record_index"].to_pylist() == list(range(386)) + list(range(150))

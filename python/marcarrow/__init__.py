@@ -78,6 +78,7 @@ def read_arrow(
     encoding_errors: Literal["strict", "replace"] = "strict",
     normalize: bool = True,
     tags: list[str] | None = None,
+    provenance: bool = False,
 ) -> pyarrow.Table:
     """Read MARC records into a :class:`pyarrow.Table`.
 
@@ -102,6 +103,7 @@ def read_arrow(
         encoding_errors=encoding_errors,
         normalize=normalize,
         tags=tags,
+        provenance=provenance,
     )
     batches = [pa.record_batch(b) for b in reader]
     table = pa.Table.from_batches(batches, schema=pa.schema(reader))
@@ -121,6 +123,7 @@ def read_polars(
     encoding_errors: Literal["strict", "replace"] = "strict",
     normalize: bool = True,
     tags: list[str] | None = None,
+    provenance: bool = False,
 ) -> polars.DataFrame:
     """Read MARC records into a :class:`polars.DataFrame`.
 
@@ -145,6 +148,7 @@ def read_polars(
         encoding_errors=encoding_errors,
         normalize=normalize,
         tags=tags,
+        provenance=provenance,
     )
     try:
         # Through the C stream: polars takes the view columns as they are.
@@ -172,6 +176,7 @@ def to_parquet(
     encoding_errors: Literal["strict", "replace"] = "strict",
     normalize: bool = True,
     tags: list[str] | None = None,
+    provenance: bool = False,
     progress: bool = False,
 ) -> dict[str, Any]:
     """Write MARC records to a Parquet file, streaming, lossless.
@@ -208,6 +213,7 @@ def to_parquet(
         encoding_errors=encoding_errors,
         normalize=normalize,
         tags=tags,
+        provenance=provenance,
         progress=progress,
     )
     problems = summary["errors"]

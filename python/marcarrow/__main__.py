@@ -125,6 +125,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
             encoding=args.encoding,
             encoding_errors=args.encoding_errors,
             tags=args.tags.split(",") if args.tags else None,
+            provenance=args.provenance,
             progress=progress,
         )
     except marcarrow.MarcError as e:
@@ -207,6 +208,11 @@ def _parser() -> argparse.ArgumentParser:
         "--tags",
         default=None,
         help="keep only these tags, comma-separated (X: any), e.g. 001,245,6XX",
+    )
+    cv.add_argument(
+        "--provenance",
+        action="store_true",
+        help="add record_index, byte_offset and control_number (001) columns",
     )
     cv.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     policy(cv, "strict")

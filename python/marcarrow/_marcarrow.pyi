@@ -75,6 +75,7 @@ def read_batches(
     encoding_errors: Literal["strict", "replace"] = "strict",
     normalize: bool = True,
     tags: list[str] | None = None,
+    provenance: bool = False,
     _max_in_flight: int | None = None,
     _fail_at_chunk: int | None = None,
 ) -> BatchReader:
@@ -104,7 +105,9 @@ def read_batches(
     matches one of these three-character patterns (``X`` matches any
     character: ``["001", "245", "6XX"]``); other fields are skipped without
     being decoded, the leader is always kept, and ``field_index`` stays the
-    position in the whole record. The GIL is released while Rust reads and
+    position in the whole record. ``provenance``: add ``record_index``
+    (nested layout), ``byte_offset`` and ``control_number`` (001) columns
+    in front. The GIL is released while Rust reads and
     parses.
 
     >>> import marcarrow
@@ -152,6 +155,7 @@ def _to_parquet(
     encoding_errors: str = "strict",
     normalize: bool = True,
     tags: list[str] | None = None,
+    provenance: bool = False,
     progress: bool = False,
 ) -> dict[str, Any]:
     """Native half of :func:`marcarrow.to_parquet`."""

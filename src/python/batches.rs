@@ -303,7 +303,7 @@ impl PyBatchReader {
 /// >>> reader.errors
 /// []
 #[pyfunction]
-#[pyo3(signature = (source, *, layout = "nested", batch_size = None, threads = None, errors = "strict", string_type = "string", encoding = "auto", encoding_errors = "strict", normalize = true, tags = None, _max_in_flight = None, _fail_at_chunk = None))]
+#[pyo3(signature = (source, *, layout = "nested", batch_size = None, threads = None, errors = "strict", string_type = "string", encoding = "auto", encoding_errors = "strict", normalize = true, tags = None, provenance = false, _max_in_flight = None, _fail_at_chunk = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn read_batches(
     py: Python<'_>,
@@ -317,6 +317,7 @@ pub(crate) fn read_batches(
     encoding_errors: &str,
     normalize: bool,
     tags: Option<Vec<String>>,
+    provenance: bool,
     _max_in_flight: Option<usize>,
     _fail_at_chunk: Option<u64>,
 ) -> PyResult<PyBatchReader> {
@@ -332,6 +333,7 @@ pub(crate) fn read_batches(
         tags,
     )?;
     opts.max_in_flight = _max_in_flight;
+    opts.provenance = provenance;
     opts.fail_at_chunk = _fail_at_chunk;
     let src = detect_source(py, source)?;
     let stream = pipeline::start(src, opts).map_err(|e| pipeline_err(py, e))?;

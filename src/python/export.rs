@@ -13,7 +13,7 @@ use super::errors;
 /// Writes every record of `sources` (a list) to the Parquet file `dest`;
 /// returns a summary dict. See `marcarrow.to_parquet`.
 #[pyfunction]
-#[pyo3(signature = (sources, dest, *, layout = "nested", compression = "zstd", compression_level = None, row_group_size = None, threads = None, errors = "strict", encoding = "auto", encoding_errors = "strict", normalize = true, tags = None, progress = false))]
+#[pyo3(signature = (sources, dest, *, layout = "nested", compression = "zstd", compression_level = None, row_group_size = None, threads = None, errors = "strict", encoding = "auto", encoding_errors = "strict", normalize = true, tags = None, provenance = false, progress = false))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn _to_parquet<'py>(
     py: Python<'py>,
@@ -29,9 +29,10 @@ pub(crate) fn _to_parquet<'py>(
     encoding_errors: &str,
     normalize: bool,
     tags: Option<Vec<String>>,
+    provenance: bool,
     progress: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let opts = pipeline_options(
+    let mut opts = pipeline_options(
         layout,
         None,
         threads,
@@ -42,6 +43,7 @@ pub(crate) fn _to_parquet<'py>(
         normalize,
         tags,
     )?;
+    opts.provenance = provenance;
     let compression = match (compression, compression_level) {
         ("zstd", level) => Compression::Zstd(level),
         ("snappy", None) => Compression::Snappy,
