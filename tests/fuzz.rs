@@ -162,3 +162,95 @@ fn mutated_records_never_panic_and_positions_hold() {
         }
     }
 }
+
+#[test]
+fn marc8_decoder_never_panics_on_random_bytes() {
+    use marcarrow::marc8::{decode, Flavor, Options, Unmapped};
+    let cases: u64 = std::env::var("MARCARROW_FUZZ_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_500)
+        * 10;
+    let alphabet: &[u8] = b"\x1b()$,-sbpgSN1234EB\x21\x7e\xe1\xa1\x80\x9f\x01 a";
+    for seed in 1..=cases {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let len = rng.below(40);
+        let input: Vec<u8> = (0..len)
+            .map(|_| {
+                if rng.below(2) == 0 {
+                    alphabet[rng.below(alphabet.len())]
+                } else {
+                    rng.next() as u8
+                }
+            })
+            .collect();
+        for (unmapped, flavor) in [
+            (Unmapped::Space, Flavor::Pymarc),
+            (Unmapped::Replace, Flavor::Standard),
+            (Unmapped::Error, Flavor::Standard),
+        ] {
+            let mut out = String::new();
+            let mut issues = Vec::new();
+            let opts = Options {
+                unmapped,
+                flavor,
+                normalize: rng.below(2) == 0,
+            };
+            let r = decode(&input, opts, &mut out, &mut issues);
+            for i in &issues {
+                assert!(i.offset <= input.len(), "seed {seed}: issue past the end");
+            }
+            if unmapped == Unmapped::Replace {
+                assert!(
+                    r.is_ok(),
+                    "seed {seed}: replace never fails in the standard flavor"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn mutated_marc8_records_through_the_pipeline() {
+    use marcarrow::arrow::{Layout, StringType};
+    use marcarrow::decode::{DecodeOptions, EncodingErrors};
+    use marcarrow::pipeline::{self, PipelineOptions, Source};
+    let Some(d) = common::data("uva-marc8-2000.mrc") else {
+        return;
+    };
+    let recs: Vec<Vec<u8>> = d
+        .split_inclusive(|&b| b == 0x1D)
+        .take(100)
+        .map(<[u8]>::to_vec)
+        .collect();
+    let cases = std::env::var("MARCARROW_FUZZ_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_500u64)
+        / 10;
+    for seed in 1..=cases {
+        let mut rng = Rng(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1);
+        let input = mutate(&mut rng, &recs);
+        for (layout, strings, errors) in [
+            (Layout::Nested, StringType::Plain, EncodingErrors::Replace),
+            (Layout::Long, StringType::View, EncodingErrors::Strict),
+        ] {
+            let opts = PipelineOptions {
+                layout,
+                strings,
+                decode: DecodeOptions {
+                    errors,
+                    normalize: true,
+                },
+                policy: marcarrow::ErrorPolicy::Lenient,
+                batch_size: 7,
+                threads: Some(1),
+                ..Default::default()
+            };
+            let stream = pipeline::start(Source::Shared(input.clone().into()), opts).unwrap();
+            for b in stream {
+                b.unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+            }
+        }
+    }
+}
