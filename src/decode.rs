@@ -29,10 +29,17 @@ pub enum EncodingMode {
     Latin1,
     /// Every record is Windows-1251.
     Cp1251,
+    /// leader/09 `a` is UTF-8, anything else ISO 8859-1 (pymarc's
+    /// `file_encoding` for a Latin-1 file).
+    AutoLatin1,
+    /// leader/09 `a` is UTF-8, anything else Windows-1251.
+    AutoCp1251,
 }
 
 impl EncodingMode {
-    /// Parses `"auto"`, `"utf-8"`, `"marc-8"`, `"latin-1"` or `"cp1251"`.
+    /// Parses `"auto"`, `"utf-8"`, `"marc-8"`, `"latin-1"` or `"cp1251"`,
+    /// or `"auto/latin-1"` and `"auto/cp1251"` (UTF-8 where leader/09 says
+    /// so, else the named encoding).
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "auto" => Self::Auto,
@@ -40,6 +47,8 @@ impl EncodingMode {
             "marc-8" | "marc8" => Self::Marc8,
             "latin-1" | "latin1" | "iso8859-1" | "iso-8859-1" => Self::Latin1,
             "cp1251" | "windows-1251" => Self::Cp1251,
+            "auto/latin-1" => Self::AutoLatin1,
+            "auto/cp1251" => Self::AutoCp1251,
             _ => return None,
         })
     }
@@ -54,14 +63,18 @@ pub enum EncodingErrors {
     /// Substitute U+FFFD (or drop a control byte), report it, keep the
     /// record.
     Replace,
+    /// Drop invalid UTF-8 bytes (Python's `"ignore"`), report them, keep
+    /// the record; other encodings replace as under `Replace`.
+    Ignore,
 }
 
 impl EncodingErrors {
-    /// Parses `"strict"` or `"replace"`.
+    /// Parses `"strict"`, `"replace"` or `"ignore"`.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "strict" => Some(Self::Strict),
             "replace" => Some(Self::Replace),
+            "ignore" => Some(Self::Ignore),
             _ => None,
         }
     }
@@ -74,6 +87,11 @@ pub struct DecodeOptions {
     pub errors: EncodingErrors,
     /// NFC-normalise MARC-8 output (pymarc does).
     pub normalize: bool,
+    /// Decode exactly as pymarc 5.4 does (for the record iterator): MARC-8
+    /// with pymarc's quirks and unmapped characters as spaces, control
+    /// fields of non-UTF-8 records as ISO 8859-1, and invalid UTF-8 in a
+    /// control field always an error.
+    pub pymarc: bool,
 }
 
 impl Default for DecodeOptions {
@@ -81,6 +99,7 @@ impl Default for DecodeOptions {
         DecodeOptions {
             errors: EncodingErrors::Strict,
             normalize: true,
+            pymarc: false,
         }
     }
 }
@@ -115,10 +134,14 @@ impl Decoded {
                 continue;
             }
             if f.is_control() {
-                self.one(f.data, f.tag, r.encoding, opts, pos, base, problems)?;
+                let enc = match r.encoding {
+                    Encoding::Marc8 if opts.pymarc => Encoding::Latin1,
+                    e => e,
+                };
+                self.one(f.data, f.tag, enc, opts, pos, base, problems, true)?;
             } else {
                 for s in f.subfields() {
-                    self.one(s.value, f.tag, r.encoding, opts, pos, base, problems)?;
+                    self.one(s.value, f.tag, r.encoding, opts, pos, base, problems, false)?;
                 }
             }
         }
@@ -135,9 +158,12 @@ impl Decoded {
         pos: RecordPos,
         base: usize,
         problems: &mut Vec<Problem>,
+        control: bool,
     ) -> Result<(), MarcError> {
         self.issues.clear();
-        let strict = opts.errors == EncodingErrors::Strict;
+        // pymarc decodes control fields without its utf8_handling.
+        let strict = opts.errors == EncodingErrors::Strict
+            || (opts.pymarc && control && enc == Encoding::Utf8Invalid);
         let unmapped = if strict {
             marc8::Unmapped::Error
         } else {
@@ -151,10 +177,18 @@ impl Decoded {
                 false
             }
             Encoding::Marc8 => {
-                let o = marc8::Options {
-                    unmapped,
-                    flavor: marc8::Flavor::Standard,
-                    normalize: opts.normalize,
+                let o = if opts.pymarc {
+                    marc8::Options {
+                        unmapped: marc8::Unmapped::Space,
+                        flavor: marc8::Flavor::Pymarc,
+                        normalize: opts.normalize,
+                    }
+                } else {
+                    marc8::Options {
+                        unmapped,
+                        flavor: marc8::Flavor::Standard,
+                        normalize: opts.normalize,
+                    }
                 };
                 marc8::decode(b, o, &mut self.text, &mut self.issues).is_err()
             }
@@ -166,10 +200,23 @@ impl Decoded {
                 marc8::decode_cp1251(b, unmapped, &mut self.text, &mut self.issues).is_err()
             }
             Encoding::Utf8Invalid => {
-                utf8_lossy(b, &mut self.text, &mut self.issues);
+                let keep = opts.errors != EncodingErrors::Ignore;
+                utf8_lossy(b, keep, &mut self.text, &mut self.issues);
                 false
             }
         };
+        if opts.pymarc && enc == Encoding::Marc8 {
+            // pymarc never rejects MARC-8: what it cannot map it prints and
+            // replaces, and so does this reading.
+            self.issues.clear();
+            if failed {
+                return Err(MarcError::new(
+                    pos.index,
+                    pos.offset,
+                    ErrorKind::Internal("pymarc-style MARC-8 decoding failed".into()),
+                ));
+            }
+        }
         // In the standard reading dangling combining marks are kept: not a
         // loss, not reported.
         self.issues
@@ -232,9 +279,10 @@ impl<'d> Iterator for Values<'d> {
     }
 }
 
-/// UTF-8 with each invalid sequence replaced by U+FFFD and reported (as
-/// an `Unmapped` issue with code `u32::MAX`, shown as "invalid UTF-8").
-fn utf8_lossy(mut b: &[u8], out: &mut String, issues: &mut Vec<marc8::Issue>) {
+/// UTF-8 with each invalid sequence replaced by U+FFFD (or dropped, when
+/// `replace` is false) and reported (as an `Unmapped` issue with code
+/// `u32::MAX`, shown as "invalid UTF-8").
+fn utf8_lossy(mut b: &[u8], replace: bool, out: &mut String, issues: &mut Vec<marc8::Issue>) {
     let mut offset = 0;
     loop {
         match std::str::from_utf8(b) {
@@ -245,7 +293,9 @@ fn utf8_lossy(mut b: &[u8], out: &mut String, issues: &mut Vec<marc8::Issue>) {
             Err(e) => {
                 let good = e.valid_up_to();
                 out.push_str(std::str::from_utf8(&b[..good]).unwrap_or_default());
-                out.push('\u{FFFD}');
+                if replace {
+                    out.push('\u{FFFD}');
+                }
                 issues.push(marc8::Issue {
                     offset: offset + good,
                     kind: marc8::IssueKind::Unmapped {

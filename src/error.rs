@@ -170,6 +170,29 @@ pub enum ErrorKind {
     Internal(String),
 }
 
+impl ErrorKind {
+    /// The variant's name (`"RecordLengthInvalid"`, `"InvalidUtf8"`, ...),
+    /// stable for programs that map kinds to their own errors.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ErrorKind::Garbage { .. } => "Garbage",
+            ErrorKind::RecordLengthInvalid { .. } => "RecordLengthInvalid",
+            ErrorKind::LengthMismatch { .. } => "LengthMismatch",
+            ErrorKind::MissingRecordTerminator { .. } => "MissingRecordTerminator",
+            ErrorKind::Truncated { .. } => "Truncated",
+            ErrorKind::LeaderInvalid(_) => "LeaderInvalid",
+            ErrorKind::BaseAddressInvalid { .. } => "BaseAddressInvalid",
+            ErrorKind::DirectoryInvalid(_) => "DirectoryInvalid",
+            ErrorKind::FieldOutOfRange { .. } => "FieldOutOfRange",
+            ErrorKind::FieldTerminatorMissing { .. } => "FieldTerminatorMissing",
+            ErrorKind::NoFields => "NoFields",
+            ErrorKind::InvalidUtf8 { .. } => "InvalidUtf8",
+            ErrorKind::Encoding { .. } => "Encoding",
+            ErrorKind::Internal(_) => "Internal",
+        }
+    }
+}
+
 /// A malformed record or stretch of input, with its coordinates.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MarcError {

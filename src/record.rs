@@ -68,6 +68,10 @@ pub struct ParseOptions {
     /// Whether invalid UTF-8 makes a record malformed (`Strict`) or is
     /// replaced later (`Replace`).
     pub encoding_errors: EncodingErrors,
+    /// Read fields as pymarc does: each is its directory length less one
+    /// byte, whatever that byte is (pymarc never checks for the field
+    /// terminator).
+    pub trust_directory: bool,
 }
 
 /// A parsed record: borrowed bytes plus the field spans.
@@ -328,7 +332,13 @@ impl Parser {
             return Err(pos.err_at(ErrorKind::LeaderInvalid("not ASCII"), p));
         }
         let mut encoding = match self.options.encoding {
-            EncodingMode::Auto if leader[9] == b'a' => Encoding::Utf8,
+            EncodingMode::Auto | EncodingMode::AutoLatin1 | EncodingMode::AutoCp1251
+                if leader[9] == b'a' =>
+            {
+                Encoding::Utf8
+            }
+            EncodingMode::AutoLatin1 => Encoding::Latin1,
+            EncodingMode::AutoCp1251 => Encoding::Cp1251,
             EncodingMode::Auto | EncodingMode::Marc8 => Encoding::Marc8,
             EncodingMode::Utf8 => Encoding::Utf8,
             EncodingMode::Latin1 => Encoding::Latin1,
@@ -414,7 +424,7 @@ impl Parser {
                         return Err(pos.err_at(ErrorKind::FieldOutOfRange { tag, entry: i }, at));
                     }
                     offsets_ok = false;
-                } else if bytes[end - 1] != FIELD_TERMINATOR {
+                } else if bytes[end - 1] != FIELD_TERMINATOR && !self.options.trust_directory {
                     if !lenient {
                         return Err(pos
                             .err_at(ErrorKind::FieldTerminatorMissing { tag, entry: i }, end - 1));
@@ -640,6 +650,25 @@ mod tests {
             .check(&r, pos(), &mut Vec::new())
             .unwrap_err();
         assert_eq!(e.kind, ErrorKind::InvalidUtf8 { tag: Tag(*b"005") });
+    }
+
+    #[test]
+    fn trust_directory_reads_fields_as_pymarc_does() {
+        let mut r = build(b'a', &[("001", b"x"), ("245", b"00\x1faTitle")]);
+        // Overwrite the 245's field terminator: pymarc drops that byte anyway.
+        let end = r.len() - 2;
+        assert_eq!(r[end], FIELD_TERMINATOR);
+        r[end] = b'.';
+        let mut p = Parser::default();
+        assert!(p.parse(&r, pos(), &mut Vec::new()).is_err());
+        let mut p = Parser::new(ParseOptions {
+            trust_directory: true,
+            ..Default::default()
+        });
+        let v = p.parse(&r, pos(), &mut Vec::new()).unwrap();
+        let f: Vec<_> = v.fields().collect();
+        let s: Vec<_> = f[1].subfields().collect();
+        assert_eq!(s[0].value, b"Title");
     }
 
     #[test]

@@ -241,6 +241,7 @@ fn mutated_marc8_records_through_the_pipeline() {
                 decode: DecodeOptions {
                     errors,
                     normalize: true,
+                    pymarc: false,
                 },
                 policy: marcarrow::ErrorPolicy::Lenient,
                 batch_size: 7,

@@ -401,6 +401,7 @@ pub(crate) fn pipeline_options(
         decode: DecodeOptions {
             errors: encoding_errors,
             normalize,
+            pymarc: false,
         },
         batch_size: batch_size.unwrap_or(pipeline::DEFAULT_BATCH_SIZE),
         threads,

@@ -14,6 +14,7 @@ use crate::stats;
 mod batches;
 mod errors;
 mod export;
+mod records;
 
 fn policy(errors: &str) -> PyResult<ErrorPolicy> {
     ErrorPolicy::parse(errors).ok_or_else(|| {
@@ -141,6 +142,7 @@ fn _records<'py>(
         } else {
             EncodingErrors::Strict
         },
+        ..Default::default()
     };
     let mut reader = Reader::from_slice_with(data.as_slice(), options);
     let out = PyList::empty(py);
@@ -170,6 +172,7 @@ fn _records<'py>(
             let opts = DecodeOptions {
                 errors: EncodingErrors::Replace,
                 normalize: true,
+                pymarc: false,
             };
             // Replace never fails; a failure would be a bug, shown as such.
             decoded
@@ -270,5 +273,8 @@ fn _marcarrow(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(batches::read_batches, m)?)?;
     m.add_function(wrap_pyfunction!(export::_to_parquet, m)?)?;
     m.add_class::<batches::PyBatchReader>()?;
+    m.add_function(wrap_pyfunction!(records::_record_blocks, m)?)?;
+    m.add_class::<records::PyBlock>()?;
+    m.add_class::<records::PyBlockReader>()?;
     Ok(())
 }
