@@ -16,6 +16,14 @@ import pytest
         "marcarrow._text",
         "marcarrow.exceptions",
         "marcarrow.__main__",
+        "marcarrow.pymarc",
+        "marcarrow.pymarc.exceptions",
+        "marcarrow.pymarc.field",
+        "marcarrow.pymarc.leader",
+        "marcarrow.pymarc.marc8",
+        "marcarrow.pymarc.reader",
+        "marcarrow.pymarc.record",
+        "marcarrow.pymarc.writer",
     ],
 )
 def test_docstring_examples(module: str) -> None:

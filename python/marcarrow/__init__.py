@@ -16,6 +16,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from marcarrow._marcarrow import BatchReader, __version__, _to_parquet, read_batches, summarize
 from marcarrow.exceptions import MarcError, MarcWarning
+from marcarrow.pymarc import (
+    Field,
+    Indicators,
+    Leader,
+    MARCReader,
+    MARCWriter,
+    Record,
+    Subfield,
+)
 
 if TYPE_CHECKING:
     import polars
@@ -24,8 +33,15 @@ if TYPE_CHECKING:
 __all__ = [
     "SAMPLE",
     "BatchReader",
+    "Field",
+    "Indicators",
+    "Leader",
+    "MARCReader",
+    "MARCWriter",
     "MarcError",
     "MarcWarning",
+    "Record",
+    "Subfield",
     "__version__",
     "read_arrow",
     "read_batches",
@@ -62,6 +78,7 @@ def _raised(reader: BatchReader) -> MarcError | None:
                 error_offset=p["error_offset"],
                 tag=p["tag"],
                 reason=p["reason"],
+                kind=p["kind"],
             )
     return None
 

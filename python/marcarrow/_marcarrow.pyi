@@ -1,6 +1,6 @@
 """Type stubs for the native module ``marcarrow._marcarrow``."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from os import PathLike
 from typing import Any, Literal, final
 
@@ -11,6 +11,9 @@ __all__ = [
     "_records",
     "_marc8_decode",
     "_to_parquet",
+    "_record_blocks",
+    "_Block",
+    "_BlockReader",
     "__version__",
 ]
 
@@ -164,3 +167,43 @@ def _marc8_decode(
     data: bytes, *, pymarc: bool = False, normalize: bool = True
 ) -> tuple[str, list[tuple[int, str]]]:
     """Test-only: MARC-8 to text, and the issues (offset, description)."""
+
+@final
+class _Block:
+    """One nested batch, indexed by row (record) and field index (the
+    record iterator's native half)."""
+
+    def __len__(self) -> int: ...
+    def leader(self, row: int) -> str: ...
+    def position(self, row: int) -> tuple[int, int]: ...
+    def record_indexes(self) -> list[int]: ...
+    def span(self, row: int) -> tuple[int, int]: ...
+    def find(self, row: int, tag: str) -> int | None: ...
+    def find_all(self, row: int, tags: Sequence[str]) -> list[tuple[int, str]]: ...
+    def tags(self, row: int) -> list[str]: ...
+    def head(self, fi: int) -> tuple[str, str | None, str | None, str | None]: ...
+    def value(self, fi: int) -> str | None: ...
+    def subfields(self, fi: int) -> list[tuple[str, str]]: ...
+    def subfield(self, fi: int, code: str) -> str | None: ...
+    def subfield_values(self, fi: int, codes: Sequence[str]) -> list[str]: ...
+
+@final
+class _BlockReader:
+    """The pipeline as ``(block, problems)`` pairs; the last block is ``None``."""
+
+    def __iter__(self) -> Iterator[tuple[_Block | None, list[dict[str, Any]]]]: ...
+    def __next__(self) -> tuple[_Block | None, list[dict[str, Any]]]: ...
+    def close(self) -> None: ...
+
+def _record_blocks(
+    source: object,
+    *,
+    encoding: str = "auto",
+    encoding_errors: str = "strict",
+    errors: _Policy = "skip",
+    threads: int | None = None,
+    batch_size: int | None = None,
+    pymarc: bool = True,
+    normalize: bool = True,
+) -> _BlockReader:
+    """Starts the pipeline for the record iterator."""

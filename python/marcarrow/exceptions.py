@@ -4,7 +4,8 @@ Every error about a record carries its coordinates: ``record_index``
 (0-based position of the record in its source, counting every record the
 scanner found, skipped ones included), ``byte_offset`` (where the record
 starts), ``error_offset`` (the offending byte, where known), ``tag`` (the
-field at fault, where there is one) and ``reason``.
+field at fault, where there is one), ``reason`` and ``kind`` (the error's
+kind, such as ``"RecordLengthInvalid"`` or ``"InvalidUtf8"``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class MarcError(ValueError):
     error_offset: int | None
     tag: str | None
     reason: str | None
+    kind: str | None
 
     def __init__(
         self,
@@ -35,6 +37,7 @@ class MarcError(ValueError):
         error_offset: int | None = None,
         tag: str | None = None,
         reason: str | None = None,
+        kind: str | None = None,
     ) -> None:
         super().__init__(message)
         self.record_index = record_index
@@ -42,6 +45,7 @@ class MarcError(ValueError):
         self.error_offset = error_offset
         self.tag = tag
         self.reason = reason
+        self.kind = kind
 
 
 class MarcWarning(UserWarning):

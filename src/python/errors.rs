@@ -19,6 +19,7 @@ pub(crate) fn to_pyerr(py: Python<'_>, e: &MarcError) -> PyErr {
         kw.set_item("error_offset", e.error_offset)?;
         kw.set_item("tag", e.tag.map(|t| t.as_str().to_string()))?;
         kw.set_item("reason", e.kind.to_string())?;
+        kw.set_item("kind", e.kind.name())?;
         let obj = cls.call((e.to_string(),), Some(&kw))?;
         Ok(PyErr::from_value(obj))
     };
@@ -26,7 +27,8 @@ pub(crate) fn to_pyerr(py: Python<'_>, e: &MarcError) -> PyErr {
 }
 
 /// A problem as a dict: `record_index`, `byte_offset`, `error_offset`,
-/// `tag`, `reason`, `action`, `message`.
+/// `tag`, `reason`, `kind` (the [`ErrorKind`](crate::ErrorKind) variant's
+/// name), `action`, `message`.
 pub(crate) fn problem_dict<'py>(py: Python<'py>, p: &Problem) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     let e = &p.error;
@@ -35,6 +37,7 @@ pub(crate) fn problem_dict<'py>(py: Python<'py>, p: &Problem) -> PyResult<Bound<
     d.set_item("error_offset", e.error_offset)?;
     d.set_item("tag", e.tag.map(|t| t.as_str().to_string()))?;
     d.set_item("reason", e.kind.to_string())?;
+    d.set_item("kind", e.kind.name())?;
     d.set_item("action", p.action.as_str())?;
     d.set_item("message", p.to_string())?;
     Ok(d)

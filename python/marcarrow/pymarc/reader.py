@@ -1,0 +1,444 @@
+"""``MARCReader``: pymarc's record iterator over marcarrow's Arrow pipeline.
+
+Records come from the same Rust pipeline as :func:`marcarrow.read_batches`
+(same input types, threads, GIL released while a batch is parsed); each is
+a lazy :class:`~marcarrow.pymarc.Record` over a row of a batch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from typing import Any, Literal
+
+from marcarrow._marcarrow import _record_blocks
+from marcarrow.pymarc import exceptions as exc
+from marcarrow.pymarc.field import Field, Indicators, Subfield
+from marcarrow.pymarc.leader import Leader
+from marcarrow.pymarc.record import Record
+
+__all__ = ["JSONReader", "MARCMakerReader", "MARCReader", "Reader", "map_records"]
+
+# marcarrow error kinds (``ErrorKind::name`` in Rust) as pymarc's exceptions.
+_KIND_TO_CLASS: dict[str, type[exc.PymarcException]] = {
+    "Garbage": exc.RecordLengthInvalid,
+    "RecordLengthInvalid": exc.RecordLengthInvalid,
+    "LengthMismatch": exc.EndOfRecordNotFound,
+    "MissingRecordTerminator": exc.EndOfRecordNotFound,
+    "Truncated": exc.TruncatedRecord,
+    "LeaderInvalid": exc.RecordLeaderInvalid,
+    "BaseAddressInvalid": exc.BaseAddressInvalid,
+    "DirectoryInvalid": exc.RecordDirectoryInvalid,
+    "FieldOutOfRange": exc.RecordDirectoryInvalid,
+    "FieldTerminatorMissing": exc.RecordDirectoryInvalid,
+    "NoFields": exc.NoFieldsFound,
+}
+
+_LATIN1 = {"latin-1", "latin1", "iso-8859-1", "iso8859_1", "iso_8859_1", "l1", "8859"}
+_CP1251 = {"cp1251", "windows-1251", "windows_1251"}
+_UTF8 = {"utf-8", "utf8", "utf_8", "u8"}
+
+
+def _pymarc_class(chunk: bytes, reading: bool = True) -> type[Exception] | None:
+    """The exception pymarc raises for this malformed record: its checks,
+    in its order (the Rust parser checks more, and in another order);
+    ``reading`` adds its reader's checks to ``Record(data=...)``'s.
+    ``None`` when these checks pass."""
+    rec = chunk
+    if reading:
+        if len(chunk) < 5:
+            return exc.TruncatedRecord
+        try:
+            length = int(chunk[:5])
+        except ValueError:
+            return exc.RecordLengthInvalid
+        if len(chunk) < length:
+            return exc.TruncatedRecord
+        if length < 1 or chunk[length - 1] != 0x1D:
+            return exc.EndOfRecordNotFound
+        rec = chunk[:length]
+    if not rec[:24].isascii():
+        return exc.RecordDecodeError
+    if len(rec) < 24:
+        return exc.RecordLeaderInvalid
+    try:
+        base = int(rec[12:17])
+    except ValueError:
+        return exc.BaseAddressInvalid
+    if base <= 0:
+        return exc.BaseAddressNotFound
+    if base >= len(rec):
+        return exc.BaseAddressInvalid
+    try:
+        if len(rec) < int(rec[:5]):
+            return exc.TruncatedRecord
+    except ValueError:
+        return exc.RecordLengthInvalid
+    directory = rec[24 : base - 1]
+    if not directory.isascii():
+        return exc.RecordDecodeError
+    if len(directory) % 12:
+        return exc.RecordDirectoryInvalid
+    if not directory:
+        return exc.NoFieldsFound
+    return None
+
+
+def _exception(problem: dict[str, Any], chunk: bytes | None, reading: bool = True) -> Exception:
+    """A skipped record's problem as the exception pymarc would give."""
+    coords = {
+        "record_index": problem["record_index"],
+        "byte_offset": problem["byte_offset"],
+        "error_offset": problem["error_offset"],
+        "tag": problem["tag"],
+    }
+    kind = problem.get("kind") or ""
+    cls = _pymarc_class(chunk, reading) if chunk is not None else None
+    if cls is None:
+        if kind in ("InvalidUtf8", "Encoding"):
+            cls = exc.RecordDecodeError
+        else:
+            cls = _KIND_TO_CLASS.get(kind, exc.PymarcException)
+    if cls is exc.RecordDecodeError:
+        return exc.RecordDecodeError("utf-8", chunk or b"", 0, 0, problem["reason"], **coords)
+    return cls(problem["message"], reason=problem["reason"], **coords)  # type: ignore[call-arg]
+
+
+def _pipeline_options(
+    to_unicode: bool, force_utf8: bool, utf8_handling: str, file_encoding: str
+) -> dict[str, Any]:
+    """pymarc's decoding arguments as pipeline options."""
+    if not to_unicode:
+        raise ValueError(
+            "marcarrow reads records as text: to_unicode=False (undecoded bytes) "
+            "is not supported; use marcarrow.read_batches for raw access"
+        )
+    if utf8_handling not in ("strict", "replace", "ignore"):
+        raise ValueError(
+            f"utf8_handling must be 'strict', 'replace' or 'ignore', not {utf8_handling!r}"
+        )
+    enc = file_encoding.lower()
+    if force_utf8:
+        encoding = "utf-8"
+    elif file_encoding == "iso8859-1":
+        # pymarc's default: "decode records that are not UTF-8 as MARC-8".
+        encoding = "auto"
+    elif enc in _LATIN1:
+        encoding = "auto/latin-1"
+    elif enc in _CP1251:
+        encoding = "auto/cp1251"
+    elif enc in _UTF8:
+        encoding = "utf-8"
+    else:
+        raise ValueError(
+            f"file_encoding {file_encoding!r} is not supported: use 'iso8859-1' "
+            "(MARC-8, the default), 'latin-1', 'cp1251' or 'utf-8'"
+        )
+    return {"encoding": encoding, "encoding_errors": utf8_handling}
+
+
+def _first_record(
+    data: bytes,
+    *,
+    to_unicode: bool,
+    force_utf8: bool,
+    utf8_handling: str,
+    file_encoding: str,
+) -> tuple[Any, int]:
+    """The first record of ``data`` as ``(block, row)``, or pymarc's exception."""
+    opts = _pipeline_options(to_unicode, force_utf8, utf8_handling, file_encoding)
+    blocks = _record_blocks(data, threads=1, **opts)
+    for block, problems in blocks:
+        skipped = [p for p in problems if p["action"] == "skipped"]
+        if skipped and (block is None or skipped[0]["record_index"] < block.position(0)[0]):
+            raise _exception(skipped[0], data, reading=False)
+        if block is not None:
+            return block, 0
+    raise exc.RecordLengthInvalid(reason="no record in the data")
+
+
+def _chunk_at(source: Any, offset: int | None) -> bytes | None:
+    """The bytes pymarc would hold for the record at ``offset``: the
+    length in its first five bytes, then that many bytes. ``None`` where
+    the source cannot be read again (a file object, a socket)."""
+    if offset is None:
+        return None
+    try:
+        if isinstance(source, bytes | bytearray | memoryview):
+            view = memoryview(source)[offset:]
+            head = bytes(view[:5])
+            length = int(head) if head.isdigit() else 5
+            return bytes(view[: max(length, 5)])
+        if isinstance(source, str | os.PathLike):
+            with open(source, "rb") as fh:
+                fh.seek(offset)
+                head = fh.read(5)
+                length = int(head) if head.isdigit() else 5
+                return head + fh.read(max(length - 5, 0))
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+class Reader:
+    """Base class of the record readers."""
+
+
+class MARCReader(Reader):
+    """Iterates over the MARC records of a file, as pymarc's ``MARCReader``.
+
+    ``marc_target`` is anything :func:`marcarrow.read_batches` accepts: a
+    path, ``bytes``, a binary file object, a socket. A malformed record
+    yields ``None`` and sets :attr:`current_exception` (a pymarc exception
+    class, with ``record_index`` and ``byte_offset``) and
+    :attr:`current_chunk`; reading goes on with the next record.
+
+    >>> import marcarrow
+    >>> with MARCReader(marcarrow.SAMPLE) as reader:
+    ...     titles = [r["245"]["a"] for r in reader if r is not None]
+    >>> len(titles)
+    386
+
+    pymarc's arguments keep their meaning: records whose leader/09 is not
+    ``a`` are MARC-8 under the default ``file_encoding="iso8859-1"``;
+    ``force_utf8`` reads every record as UTF-8; ``utf8_handling`` is
+    ``"strict"``, ``"replace"`` or ``"ignore"``. ``permissive`` and
+    ``hide_utf8_warnings`` are accepted and change nothing (as in pymarc
+    5.4). Keyword-only ``threads`` and ``batch_size`` tune the pipeline;
+    ``errors="lenient"`` repairs the records that can be repaired instead
+    of yielding ``None`` for them.
+    """
+
+    def __init__(
+        self,
+        marc_target: Any,
+        to_unicode: bool = True,
+        force_utf8: bool = False,
+        hide_utf8_warnings: bool = False,
+        utf8_handling: str = "strict",
+        file_encoding: str = "iso8859-1",
+        permissive: bool = False,
+        *,
+        threads: int | None = None,
+        batch_size: int | None = None,
+        errors: Literal["skip", "lenient"] = "skip",
+    ) -> None:
+        if errors not in ("skip", "lenient"):
+            raise ValueError(f"errors must be 'skip' or 'lenient', not {errors!r}")
+        self.to_unicode = to_unicode
+        self.force_utf8 = force_utf8
+        self.hide_utf8_warnings = hide_utf8_warnings
+        self.utf8_handling = utf8_handling
+        self.file_encoding = file_encoding
+        self.permissive = permissive
+        self.file_handle = marc_target
+        opts = _pipeline_options(to_unicode, force_utf8, utf8_handling, file_encoding)
+        self._blocks: Any = _record_blocks(
+            marc_target, threads=threads, batch_size=batch_size, errors=errors, **opts
+        )
+        self._block: Any = None
+        self._row = 0
+        self._n = 0
+        self._plan: list[Any] | None = None
+        self._done = False
+        self._current_chunk: bytes | None = None
+        self._current_exception: Exception | None = None
+
+    @property
+    def current_chunk(self) -> bytes | None:
+        """The raw bytes of the last malformed record (where the source is a
+        path or bytes), else ``None``."""
+        return self._current_chunk
+
+    @property
+    def current_exception(self) -> Exception | None:
+        """Why the last record yielded was ``None``."""
+        return self._current_exception
+
+    def __iter__(self) -> MARCReader:
+        return self
+
+    def __next__(self) -> Record | None:
+        row = self._row
+        if row < self._n and self._plan is None:
+            self._row = row + 1
+            if self._current_exception is not None:
+                self._current_exception = self._current_chunk = None
+            return Record._view(self._block, row, self.force_utf8, self.to_unicode)
+        return self._slow_next()
+
+    def _slow_next(self) -> Record | None:
+        while True:
+            plan = self._plan
+            if plan is not None:
+                if self._row < len(plan):
+                    item = plan[self._row]
+                    self._row += 1
+                    if type(item) is int:
+                        self._current_exception = self._current_chunk = None
+                        return Record._view(self._block, item, self.force_utf8, self.to_unicode)
+                    problem, chunk = item
+                    self._current_exception = _exception(problem, chunk)
+                    self._current_chunk = chunk
+                    return None
+                self._plan = None
+                self._n = 0
+            elif self._row < self._n:
+                row = self._row
+                self._row = row + 1
+                self._current_exception = self._current_chunk = None
+                return Record._view(self._block, row, self.force_utf8, self.to_unicode)
+            if self._done:
+                raise StopIteration
+            self._advance()
+
+    def _advance(self) -> None:
+        """Takes the next block (and the records skipped before it)."""
+        item = next(self._blocks, None)
+        if item is None:
+            self._done = True
+            self._block, self._row, self._n = None, 0, 0
+            return
+        block, problems = item
+        skipped = [p for p in problems if p["action"] == "skipped"]
+        if block is None:
+            self._done = True
+        self._block = block
+        self._row = 0
+        n = 0 if block is None else len(block)
+        if not skipped:
+            self._n = n
+            return
+        # Interleave the skipped records (as exceptions) with the rows, in
+        # input order.
+        errs = sorted(skipped, key=lambda p: p["record_index"])
+        indexes = [] if block is None else block.record_indexes()
+        plan: list[Any] = []
+        e = 0
+        for row, idx in enumerate(indexes):
+            while e < len(errs) and errs[e]["record_index"] < idx:
+                plan.append(self._failed(errs[e]))
+                e += 1
+            plan.append(row)
+        plan.extend(self._failed(p) for p in errs[e:])
+        self._plan = plan
+        self._n = n
+
+    def _failed(self, problem: dict[str, Any]) -> tuple[dict[str, Any], bytes | None]:
+        return problem, _chunk_at(self.file_handle, problem["byte_offset"])
+
+    def close(self) -> None:
+        """Stops reading; closes the file object passed in, as pymarc does."""
+        self._blocks.close()
+        self._done = True
+        self._plan = None
+        self._n = 0
+        close = getattr(self.file_handle, "close", None)
+        if close is not None and not isinstance(self.file_handle, str | os.PathLike):
+            close()
+
+    def __enter__(self) -> MARCReader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def map_records(f: Callable[[Record | None], Any], *files: Any) -> None:
+    """Calls ``f`` on every record of every file."""
+    for file in files:
+        for record in MARCReader(file):
+            f(record)
+
+
+class JSONReader(Reader):
+    """Reads records from MARC-in-JSON (a list of records, or one record)."""
+
+    def __init__(self, marc_target: Any, encoding: str = "utf-8", stream: bool = False) -> None:
+        self.encoding = encoding
+        if hasattr(marc_target, "read"):
+            self.file_handle = marc_target
+            text = marc_target.read()
+        elif isinstance(marc_target, str) and os.path.exists(marc_target):
+            with open(marc_target, encoding=encoding) as fh:
+                text = fh.read()
+        else:
+            text = marc_target
+        if isinstance(text, bytes):
+            text = text.decode(encoding)
+        self.records = json.loads(text, strict=False)
+
+    def __iter__(self) -> Iterator[Record]:
+        items = self.records if isinstance(self.records, list) else [self.records]
+        for obj in items:
+            yield _record_from_dict(obj)
+
+
+def _record_from_dict(obj: dict[str, Any]) -> Record:
+    rec = Record()
+    rec.leader = Leader(obj["leader"])
+    for entry in obj["fields"]:
+        for tag, content in entry.items():
+            if isinstance(content, dict):
+                subs = [Subfield(c, v) for s in content["subfields"] for c, v in s.items()]
+                rec.add_field(
+                    Field(
+                        tag=tag,
+                        indicators=Indicators(content["ind1"], content["ind2"]),
+                        subfields=subs,
+                    )
+                )
+            else:
+                rec.add_field(Field(tag=tag, data=content))
+    return rec
+
+
+class MARCMakerReader(Reader):
+    """Reads records from pymarc's text format (MARCMaker, as ``str(record)``
+    prints it), records separated by a blank line."""
+
+    def __init__(self, target: Any, encoding: str = "utf-8") -> None:
+        if hasattr(target, "read"):
+            text = target.read()
+            target.close()
+        elif isinstance(target, str) and os.path.exists(target):
+            with open(target, encoding=encoding) as fh:
+                text = fh.read()
+        else:
+            text = target
+        if isinstance(text, bytes):
+            text = text.decode(encoding)
+        self.records = list(text.split("\n\n"))
+        self.iter = iter(self.records)
+
+    def _parse_line(self, line: str) -> Leader | Field:
+        """One line: ``=LDR  ...``, ``=008  ...`` or ``=245  10$a...``."""
+        if line[0] != "=":
+            raise ValueError('Line should start with a "=".')
+        if line[4:6] != "  ":
+            raise ValueError("Tag should be separated from the rest of the field by two spaces.")
+        tag, data = line[1:4], line[6:]
+        if tag == "LDR":
+            return Leader(data)
+        if tag < "010":
+            return Field(tag, data=data)
+        subfields = [Subfield(s[:1], s[1:]) for s in data[3:].split("$")]
+        return Field(tag, indicators=Indicators(data[0], data[1]), subfields=subfields)
+
+    def __iter__(self) -> MARCMakerReader:
+        return self
+
+    def __next__(self) -> Record:
+        text = next(self.iter)
+        record = Record()
+        for line in text.splitlines():
+            try:
+                item = self._parse_line(line)
+            except Exception as e:
+                raise exc.PymarcException(f'Unable to parse line "{line}"') from e
+            if isinstance(item, Leader):
+                record.leader = item
+            else:
+                record.add_field(item)
+        return record

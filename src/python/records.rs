@@ -1,0 +1,338 @@
+//! The record iterator's native half: the pipeline's nested batches as
+//! [`PyBlock`]s that Python `Record` and `Field` objects index into lazily.
+//!
+//! A `Record` is a block and a row; a `Field` is a block and a field index
+//! (a position in the batch's flattened field list). Nothing is copied
+//! into Python objects until Python asks for it, so a loop that reads one
+//! subfield per record creates one string per record, not one per field.
+
+use std::sync::{Arc, Mutex};
+
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, RecordBatch, StringArray, UInt64Array};
+use arrow_buffer::OffsetBuffer;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString, PyTuple};
+
+use crate::arrow::{Layout, StringType};
+use crate::error::Problem;
+use crate::pipeline::{self, BatchStream};
+
+use super::batches::{detect_source, pipeline_err, pipeline_options};
+use super::errors;
+
+/// One nested batch, indexed by row (record) and by field index.
+#[pyclass(module = "marcarrow._marcarrow", name = "_Block", frozen)]
+pub struct PyBlock {
+    leader: StringArray,
+    record_index: UInt64Array,
+    byte_offset: UInt64Array,
+    fields: OffsetBuffer<i32>,
+    tag: StringArray,
+    ind1: StringArray,
+    ind2: StringArray,
+    value: StringArray,
+    subfields: OffsetBuffer<i32>,
+    code: StringArray,
+    text: StringArray,
+}
+
+fn column<'a>(batch: &'a RecordBatch, name: &str) -> PyResult<&'a Arc<dyn Array>> {
+    batch
+        .column_by_name(name)
+        .ok_or_else(|| PyValueError::new_err(format!("batch has no column {name:?}")))
+}
+
+fn strings(a: &Arc<dyn Array>) -> PyResult<StringArray> {
+    a.as_string_opt::<i32>()
+        .cloned()
+        .ok_or_else(|| PyValueError::new_err("expected a string column"))
+}
+
+/// pymarc's reading of a non-ASCII subfield code: the first ASCII
+/// character of the NFKD form of code and value together.
+fn fold_codes(code: &StringArray, text: &StringArray) -> StringArray {
+    use unicode_normalization::UnicodeNormalization;
+    if code.value_data().is_ascii() {
+        return code.clone();
+    }
+    (0..code.len())
+        .map(|i| {
+            let c = code.value(i);
+            if c.is_ascii() {
+                return Some(c.to_string());
+            }
+            let both = format!("{c}{}", text.value(i));
+            let f: String = both.nfkd().filter(char::is_ascii).take(1).collect();
+            Some(if f.is_empty() { c.to_string() } else { f })
+        })
+        .collect()
+}
+
+impl PyBlock {
+    fn new(batch: &RecordBatch, pymarc: bool) -> PyResult<Self> {
+        let fields = column(batch, "fields")?.as_list::<i32>();
+        let items = fields.values().as_struct();
+        let subs = items
+            .column_by_name("subfields")
+            .ok_or_else(|| PyValueError::new_err("fields have no subfields"))?
+            .as_list::<i32>();
+        let sub_items = subs.values().as_struct();
+        let child = |s: &arrow_array::StructArray, name: &str| -> PyResult<StringArray> {
+            strings(
+                s.column_by_name(name)
+                    .ok_or_else(|| PyValueError::new_err(format!("no child {name:?}")))?,
+            )
+        };
+        Ok(PyBlock {
+            leader: strings(column(batch, "leader")?)?,
+            record_index: column(batch, "record_index")?
+                .as_primitive::<arrow_array::types::UInt64Type>()
+                .clone(),
+            byte_offset: column(batch, "byte_offset")?
+                .as_primitive::<arrow_array::types::UInt64Type>()
+                .clone(),
+            fields: fields.offsets().clone(),
+            tag: child(items, "tag")?,
+            ind1: child(items, "ind1")?,
+            ind2: child(items, "ind2")?,
+            value: child(items, "value")?,
+            subfields: subs.offsets().clone(),
+            code: if pymarc {
+                fold_codes(&child(sub_items, "code")?, &child(sub_items, "value")?)
+            } else {
+                child(sub_items, "code")?
+            },
+            text: child(sub_items, "value")?,
+        })
+    }
+
+    fn field_span(&self, row: usize) -> PyResult<(usize, usize)> {
+        if row + 1 >= self.fields.len() {
+            return Err(pyo3::exceptions::PyIndexError::new_err("row out of range"));
+        }
+        Ok((self.fields[row] as usize, self.fields[row + 1] as usize))
+    }
+
+    fn sub_span(&self, fi: usize) -> PyResult<(usize, usize)> {
+        if fi + 1 >= self.subfields.len() {
+            return Err(pyo3::exceptions::PyIndexError::new_err(
+                "field out of range",
+            ));
+        }
+        Ok((self.subfields[fi] as usize, self.subfields[fi + 1] as usize))
+    }
+
+    fn opt(a: &StringArray, i: usize) -> Option<&str> {
+        a.is_valid(i).then(|| a.value(i))
+    }
+}
+
+#[pymethods]
+impl PyBlock {
+    fn __len__(&self) -> usize {
+        self.leader.len()
+    }
+
+    /// The leader of record `row`.
+    fn leader<'py>(&self, py: Python<'py>, row: usize) -> Bound<'py, PyString> {
+        PyString::new(py, self.leader.value(row))
+    }
+
+    /// `(record_index, byte_offset)` of record `row` in its source.
+    fn position(&self, row: usize) -> (u64, u64) {
+        (self.record_index.value(row), self.byte_offset.value(row))
+    }
+
+    /// Record indexes of every row, in order.
+    fn record_indexes(&self) -> Vec<u64> {
+        self.record_index.values().to_vec()
+    }
+
+    /// `(first, end)` field indexes of record `row`.
+    fn span(&self, row: usize) -> PyResult<(usize, usize)> {
+        self.field_span(row)
+    }
+
+    /// The first field of record `row` tagged `tag`, or `None`.
+    fn find(&self, row: usize, tag: &str) -> PyResult<Option<usize>> {
+        let (a, b) = self.field_span(row)?;
+        Ok((a..b).find(|&i| self.tag.value(i) == tag))
+    }
+
+    /// Every field of record `row` whose tag is in `tags`, in order, as
+    /// `(field index, tag)` pairs.
+    fn find_all<'py>(
+        &self,
+        py: Python<'py>,
+        row: usize,
+        tags: Vec<String>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let (a, b) = self.field_span(row)?;
+        let out = PyList::empty(py);
+        for i in a..b {
+            let t = self.tag.value(i);
+            if tags.iter().any(|x| x == t) {
+                out.append((i, PyString::intern(py, t)))?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The tags of record `row`, interned.
+    fn tags<'py>(&self, py: Python<'py>, row: usize) -> PyResult<Bound<'py, PyList>> {
+        let (a, b) = self.field_span(row)?;
+        PyList::new(py, (a..b).map(|i| PyString::intern(py, self.tag.value(i))))
+    }
+
+    /// Field `fi` as `(tag, data, ind1, ind2)`: `data` for a control field
+    /// (else `None`); indicators `None` for a control field.
+    fn head<'py>(&self, py: Python<'py>, fi: usize) -> PyResult<Bound<'py, PyTuple>> {
+        let tag = PyString::intern(py, self.tag.value(fi));
+        PyTuple::new(
+            py,
+            [
+                tag.into_any(),
+                Self::opt(&self.value, fi).into_pyobject(py)?.into_any(),
+                Self::opt(&self.ind1, fi).into_pyobject(py)?.into_any(),
+                Self::opt(&self.ind2, fi).into_pyobject(py)?.into_any(),
+            ],
+        )
+    }
+
+    /// The data of control field `fi` (`None` for a data field).
+    fn value(&self, fi: usize) -> Option<&str> {
+        Self::opt(&self.value, fi)
+    }
+
+    /// The subfields of field `fi` as a list of `(code, value)` pairs.
+    fn subfields<'py>(&self, py: Python<'py>, fi: usize) -> PyResult<Bound<'py, PyList>> {
+        let (a, b) = self.sub_span(fi)?;
+        let out = PyList::empty(py);
+        for i in a..b {
+            let pair = (PyString::intern(py, self.code.value(i)), self.text.value(i));
+            out.append(pair)?;
+        }
+        Ok(out)
+    }
+
+    /// The first value of subfield `code` in field `fi`, or `None`.
+    fn subfield(&self, fi: usize, code: &str) -> PyResult<Option<&str>> {
+        let (a, b) = self.sub_span(fi)?;
+        Ok((a..b)
+            .find(|&i| self.code.value(i) == code)
+            .map(|i| self.text.value(i)))
+    }
+
+    /// Every value of the subfields of field `fi` whose code is in `codes`.
+    fn subfield_values(&self, fi: usize, codes: Vec<String>) -> PyResult<Vec<&str>> {
+        let (a, b) = self.sub_span(fi)?;
+        Ok((a..b)
+            .filter(|&i| {
+                let c = self.code.value(i);
+                codes.iter().any(|x| x == c)
+            })
+            .map(|i| self.text.value(i))
+            .collect())
+    }
+}
+
+/// The pipeline as a stream of [`PyBlock`]s, with the problems each one
+/// brought (the problems reported since the previous block).
+#[pyclass(module = "marcarrow._marcarrow", name = "_BlockReader")]
+pub struct PyBlockReader {
+    stream: Mutex<Option<BatchStream>>,
+    problems: Arc<Mutex<Vec<Problem>>>,
+    seen: Mutex<usize>,
+    pymarc: bool,
+}
+
+#[pymethods]
+impl PyBlockReader {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    /// `(block, problems)`: the next block (or `None` at the end, when the
+    /// last problems may still arrive) and the problems reported since
+    /// the previous call, as dicts. Raises on a pipeline failure.
+    fn __next__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Option<(Option<PyBlock>, Bound<'py, PyList>)>> {
+        let mut guard = self.stream.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(stream) = guard.as_mut() else {
+            return Ok(None);
+        };
+        let item = py.detach(|| stream.next());
+        let block = match item {
+            Some(Ok(b)) => Some(PyBlock::new(&b, self.pymarc)?),
+            Some(Err(e)) => {
+                *guard = None;
+                return Err(pipeline_err(py, e));
+            }
+            None => {
+                *guard = None;
+                None
+            }
+        };
+        let fresh = PyList::empty(py);
+        {
+            let problems = self.problems.lock().unwrap_or_else(|p| p.into_inner());
+            let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+            for p in &problems[*seen..] {
+                fresh.append(errors::problem_dict(py, p)?)?;
+            }
+            *seen = problems.len();
+        }
+        Ok(Some((block, fresh)))
+    }
+
+    /// Stops reading and frees the pipeline.
+    fn close(&self) {
+        self.stream.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}
+
+/// Starts the pipeline for the record iterator: nested layout, plain
+/// strings, provenance, the `skip` policy by default, and pymarc's
+/// decoding choices when `pymarc` is set.
+#[pyfunction]
+#[pyo3(signature = (source, *, encoding = "auto", encoding_errors = "strict", errors = "skip", threads = None, batch_size = None, pymarc = true, normalize = true))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn _record_blocks(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    encoding: &str,
+    encoding_errors: &str,
+    errors: &str,
+    threads: Option<usize>,
+    batch_size: Option<usize>,
+    pymarc: bool,
+    normalize: bool,
+) -> PyResult<PyBlockReader> {
+    let mut opts = pipeline_options(
+        "nested",
+        batch_size,
+        threads,
+        errors,
+        "string",
+        encoding,
+        encoding_errors,
+        normalize,
+        None,
+    )?;
+    opts.layout = Layout::Nested;
+    opts.strings = StringType::Plain;
+    opts.provenance = true;
+    opts.decode.pymarc = pymarc;
+    let src = detect_source(py, source)?;
+    let stream = pipeline::start(src, opts).map_err(|e| pipeline_err(py, e))?;
+    Ok(PyBlockReader {
+        problems: stream.problems(),
+        stream: Mutex::new(Some(stream)),
+        seen: Mutex::new(0),
+        pymarc,
+    })
+}
