@@ -208,8 +208,6 @@ def test_unknown_type_and_text_mode() -> None:
 
 def test_unsupported_options_are_refused() -> None:
     sample = str(data_file("loc-bib-386.mrc"))
-    with pytest.raises(ValueError, match="to_unicode"):
-        mp.MARCReader(sample, to_unicode=False)
     with pytest.raises(ValueError, match="file_encoding"):
         mp.MARCReader(sample, file_encoding="koi8-r")
     with pytest.raises(ValueError, match="utf8_handling"):
@@ -229,6 +227,29 @@ def test_utf8_handling_matches_pymarc(handling: str) -> None:
         assert (o is None) == (t is None)
         if t is not None:
             assert str(o) == str(t)
+
+
+@pytest.mark.parametrize(
+    "name", ["uva-marc8-2000.mrc", "loc-bib-386.mrc", "pride-many-errors-383.mrc"]
+)
+def test_to_unicode_false_gives_pymarcs_bytes(name: str) -> None:
+    path = data_file(name)
+    with open(path, "rb") as fh:
+        theirs = list(pymarc.MARCReader(fh, to_unicode=False))
+    ours = list(mp.MARCReader(str(path), to_unicode=False))
+    assert len(ours) == len(theirs)
+
+    def fields(r: Any) -> list[Any]:
+        return [(f.tag, f.data, f.indicators, f.subfields) for f in r.fields]
+
+    for o, t in zip(ours, theirs, strict=True):
+        assert (o is None) == (t is None)
+        if t is not None:
+            assert all(isinstance(f, mp.RawField) for f in o.fields)
+            if "245" in t and "a" in t["245"]:
+                assert o["245"]["a"] == t["245"]["a"]
+            assert fields(o) == fields(t)
+            assert o.as_marc() == t.as_marc()
 
 
 def test_force_utf8_matches_pymarc() -> None:

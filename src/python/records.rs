@@ -161,19 +161,27 @@ impl PyBlock {
         Ok((a..b).find(|&i| self.tag.value(i) == tag))
     }
 
-    /// Every field of record `row` whose tag is in `tags`, in order, as
-    /// `(field index, tag)` pairs.
-    fn find_all<'py>(
+    /// Every field of record `row` tagged `tag`, in order.
+    fn find_all(&self, row: usize, tag: &str) -> PyResult<Vec<usize>> {
+        let (a, b) = self.field_span(row)?;
+        Ok((a..b).filter(|&i| self.tag.value(i) == tag).collect())
+    }
+
+    /// Every field of record `row` whose tag is one of `tags`, in order,
+    /// as `(field index, tag)` pairs.
+    fn find_any<'py>(
         &self,
         py: Python<'py>,
         row: usize,
-        tags: Vec<String>,
+        tags: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyList>> {
         let (a, b) = self.field_span(row)?;
+        let wanted: smallvec::SmallVec<[pyo3::pybacked::PyBackedStr; 8]> =
+            tags.iter().map(|t| t.extract()).collect::<PyResult<_>>()?;
         let out = PyList::empty(py);
         for i in a..b {
             let t = self.tag.value(i);
-            if tags.iter().any(|x| x == t) {
+            if wanted.iter().any(|x| &**x == t) {
                 out.append((i, PyString::intern(py, t)))?;
             }
         }

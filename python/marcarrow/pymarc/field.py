@@ -365,9 +365,49 @@ class Field:
 
 
 class RawField(Field):
-    """A field whose data and subfield values are undecoded ``bytes``."""
+    """A field whose data and subfield values are undecoded ``bytes`` (what
+    ``MARCReader(..., to_unicode=False)`` gives). Read from a file, it views
+    a batch decoded as ISO 8859-1, which maps every byte to one character,
+    so encoding a value back to ISO 8859-1 gives its bytes exactly."""
 
     __slots__ = ()
+
+    @classmethod
+    def _view(cls, block: Any, fi: int, tag: str) -> Field:
+        f = super()._view(block, fi, tag)
+        if f.control_field and f.data is not None:
+            f.data = f.data.encode("latin-1")  # type: ignore[assignment]
+        return f
+
+    def _load(self) -> list[Subfield]:
+        block = self._block
+        _, _, i1, i2 = block.head(self._fi)
+        self._indicators = Indicators(i1 if i1 is not None else " ", i2 if i2 is not None else " ")
+        subs = [Subfield(c, v.encode("latin-1")) for c, v in block.subfields(self._fi)]
+        self._subfields = subs
+        return subs
+
+    def __getitem__(self, code: str) -> Any:
+        if self._subfields is None and not self.control_field:
+            self._load()
+        return super().__getitem__(code)
+
+    def get(self, code: str, default: Any = None) -> Any:
+        """The first value of subfield ``code`` (bytes), or ``default``."""
+        if self._subfields is None and not self.control_field:
+            self._load()
+        return super().get(code, default)
+
+    def __contains__(self, code: str) -> bool:
+        if self._subfields is None and not self.control_field:
+            self._load()
+        return super().__contains__(code)
+
+    def get_subfields(self, *codes: str) -> list[Any]:
+        """The values (bytes) of the subfields with any of ``codes``."""
+        if self._subfields is None and not self.control_field:
+            self._load()
+        return super().get_subfields(*codes)
 
     def as_marc(self, encoding: str | None = None) -> bytes:
         """The field's bytes as they are (``encoding`` is ignored)."""

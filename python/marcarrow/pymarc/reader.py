@@ -110,10 +110,9 @@ def _pipeline_options(
 ) -> dict[str, Any]:
     """pymarc's decoding arguments as pipeline options."""
     if not to_unicode:
-        raise ValueError(
-            "marcarrow reads records as text: to_unicode=False (undecoded bytes) "
-            "is not supported; use marcarrow.read_batches for raw access"
-        )
+        # Undecoded bytes: ISO 8859-1 maps each byte to one character, and
+        # RawField encodes values back.
+        return {"encoding": "latin-1", "encoding_errors": "strict"}
     if utf8_handling not in ("strict", "replace", "ignore"):
         raise ValueError(
             f"utf8_handling must be 'strict', 'replace' or 'ignore', not {utf8_handling!r}"

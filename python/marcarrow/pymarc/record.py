@@ -35,6 +35,7 @@ isbn_regex = re.compile(r"([0-9\-xX]+)")
 logger = logging.getLogger("marcarrow.pymarc")
 _new = object.__new__
 _view = Field._view
+_raw_view = RawField._view
 
 _SUBJECTS = (
     "600", "610", "611", "630", "648", "650", "651", "653", "654", "655",
@@ -158,8 +159,9 @@ class Record:
         block, row = self._block, self._row
         start, _ = block.span(row)
         made = self._made or {}
+        view = _view if self.to_unicode else _raw_view
         fields = [
-            made.get(fi) or _view(block, fi, tag) for fi, tag in enumerate(block.tags(row), start)
+            made.get(fi) or view(block, fi, tag) for fi, tag in enumerate(block.tags(row), start)
         ]
         self._fields = fields
         self._made = None
@@ -168,13 +170,14 @@ class Record:
     def _field(self, fi: int, tag: str) -> Field:
         """The one Field object for field ``fi`` (so edits through it stick)."""
         made = self._made
+        view = _view if self.to_unicode else _raw_view
         if made is None:
-            f = _view(self._block, fi, tag)
+            f = view(self._block, fi, tag)
             self._made = {fi: f}
             return f
         f = made.get(fi)  # type: ignore[assignment]
         if f is None:
-            f = made[fi] = _view(self._block, fi, tag)
+            f = made[fi] = view(self._block, fi, tag)
         return f
 
     @property
@@ -246,8 +249,29 @@ class Record:
         fields when no tag is given)."""
         if not args:
             return self.fields
-        if self._fields is None and all(isinstance(a, str) for a in args):
-            return [self._field(fi, t) for fi, t in self._block.find_all(self._row, list(args))]
+        if self._fields is None:
+            try:
+                block = self._block
+                if len(args) == 1:
+                    tag = args[0]
+                    found = [(fi, tag) for fi in block.find_all(self._row, tag)]
+                else:
+                    found = block.find_any(self._row, args)
+                if not found:
+                    return []
+                made = self._made
+                if made is None:
+                    made = self._made = {}
+                view = _view if self.to_unicode else _raw_view
+                out = []
+                for fi, t in found:
+                    f = made.get(fi)
+                    if f is None:
+                        f = made[fi] = view(block, fi, t)
+                    out.append(f)
+                return out
+            except TypeError:
+                pass  # a tag that is not a string: pymarc compares and finds nothing
         if len(args) == 1:
             tag = args[0]
             return [f for f in self.fields if f.tag == tag]
