@@ -446,7 +446,7 @@ fn parse_chunk(chunk: Chunk, opts: &PipelineOptions) -> Result<ChunkOutput, Pipe
         policy: opts.policy,
         encoding: opts.encoding,
         encoding_errors: opts.decode.errors,
-        trust_directory: opts.decode.pymarc,
+        pymarc: opts.decode.pymarc,
     });
     let mut builder = BatchBuilder::new(
         opts.layout,

@@ -68,10 +68,11 @@ pub struct ParseOptions {
     /// Whether invalid UTF-8 makes a record malformed (`Strict`) or is
     /// replaced later (`Replace`).
     pub encoding_errors: EncodingErrors,
-    /// Read fields as pymarc does: each is its directory length less one
-    /// byte, whatever that byte is (pymarc never checks for the field
-    /// terminator).
-    pub trust_directory: bool,
+    /// Read records as pymarc does: each field is its directory length
+    /// less one byte, whatever that byte is (pymarc never checks for the
+    /// field terminator), and a subfield code byte that starts a valid
+    /// UTF-8 sequence takes the whole character.
+    pub pymarc: bool,
 }
 
 /// A parsed record: borrowed bytes plus the field spans.
@@ -83,6 +84,8 @@ pub struct RecordView<'a> {
     pub spans: &'a [FieldSpan],
     /// Encoding from leader/09.
     pub encoding: Encoding,
+    /// Subfield codes as pymarc reads them (see [`ParseOptions::pymarc`]).
+    pub pymarc: bool,
 }
 
 impl<'a> RecordView<'a> {
@@ -109,10 +112,12 @@ impl<'a> RecordView<'a> {
     pub fn fields(&self) -> impl ExactSizeIterator<Item = FieldView<'a>> + 'a {
         let bytes = self.bytes;
         let utf8 = self.encoding == Encoding::Utf8;
+        let pymarc = self.pymarc;
         self.spans.iter().map(move |s| FieldView {
             tag: s.tag,
             data: &bytes[s.start as usize..s.end as usize],
             utf8,
+            pymarc,
         })
     }
 
@@ -131,6 +136,7 @@ pub struct FieldView<'a> {
     /// indicators followed by the subfields.
     pub data: &'a [u8],
     utf8: bool,
+    pymarc: bool,
 }
 
 impl<'a> FieldView<'a> {
@@ -177,6 +183,7 @@ impl<'a> FieldView<'a> {
             rest,
             done,
             utf8: self.utf8,
+            pymarc: self.pymarc,
         };
         (indicators, subfields)
     }
@@ -197,6 +204,7 @@ pub struct Subfields<'a> {
     rest: &'a [u8],
     done: bool,
     utf8: bool,
+    pymarc: bool,
 }
 
 #[inline]
@@ -234,6 +242,10 @@ impl<'a> Iterator for Subfields<'a> {
                 continue;
             }
             let n = if self.utf8 {
+                utf8_char_len(piece[0]).min(piece.len())
+            } else if self.pymarc && piece[0] >= 0x80 && std::str::from_utf8(piece).is_ok() {
+                // pymarc decodes the whole subfield as UTF-8 to find the
+                // code when its first byte is not ASCII.
                 utf8_char_len(piece[0]).min(piece.len())
             } else {
                 1
@@ -310,6 +322,7 @@ impl Parser {
             bytes,
             spans: &self.spans,
             encoding: self.encoding.unwrap_or(Encoding::Marc8),
+            pymarc: self.options.pymarc,
         }
     }
 
@@ -424,7 +437,7 @@ impl Parser {
                         return Err(pos.err_at(ErrorKind::FieldOutOfRange { tag, entry: i }, at));
                     }
                     offsets_ok = false;
-                } else if bytes[end - 1] != FIELD_TERMINATOR && !self.options.trust_directory {
+                } else if bytes[end - 1] != FIELD_TERMINATOR && !self.options.pymarc {
                     if !lenient {
                         return Err(pos
                             .err_at(ErrorKind::FieldTerminatorMissing { tag, entry: i }, end - 1));
@@ -653,7 +666,7 @@ mod tests {
     }
 
     #[test]
-    fn trust_directory_reads_fields_as_pymarc_does() {
+    fn pymarc_mode_reads_fields_as_pymarc_does() {
         let mut r = build(b'a', &[("001", b"x"), ("245", b"00\x1faTitle")]);
         // Overwrite the 245's field terminator: pymarc drops that byte anyway.
         let end = r.len() - 2;
@@ -662,7 +675,7 @@ mod tests {
         let mut p = Parser::default();
         assert!(p.parse(&r, pos(), &mut Vec::new()).is_err());
         let mut p = Parser::new(ParseOptions {
-            trust_directory: true,
+            pymarc: true,
             ..Default::default()
         });
         let v = p.parse(&r, pos(), &mut Vec::new()).unwrap();

@@ -36,6 +36,9 @@ pub struct PyBlock {
     subfields: OffsetBuffer<i32>,
     code: StringArray,
     text: StringArray,
+    /// Rows whose subfield codes were folded to ASCII, with the original
+    /// code and value.
+    odd: Vec<(usize, String)>,
 }
 
 fn column<'a>(batch: &'a RecordBatch, name: &str) -> PyResult<&'a Arc<dyn Array>> {
@@ -51,23 +54,37 @@ fn strings(a: &Arc<dyn Array>) -> PyResult<StringArray> {
 }
 
 /// pymarc's reading of a non-ASCII subfield code: the first ASCII
-/// character of the NFKD form of code and value together.
-fn fold_codes(code: &StringArray, text: &StringArray) -> StringArray {
+/// character of the NFKD form of code and value together. Also returns,
+/// for each code it changed, the subfield index and the original
+/// code and value (for pymarc's warning).
+fn fold_codes(code: &StringArray, text: &StringArray) -> (StringArray, Vec<(usize, String)>) {
     use unicode_normalization::UnicodeNormalization;
     if code.value_data().is_ascii() {
-        return code.clone();
+        return (code.clone(), Vec::new());
     }
-    (0..code.len())
+    let mut odd = Vec::new();
+    let folded = (0..code.len())
         .map(|i| {
             let c = code.value(i);
             if c.is_ascii() {
                 return Some(c.to_string());
             }
+            // A multi-byte code from a record that is not UTF-8 is one
+            // UTF-8 character read byte by byte as ISO 8859-1 (see
+            // `ParseOptions::pymarc`): pymarc reads it as that character.
+            let c = if c.chars().count() > 1 && c.chars().all(|ch| (ch as u32) < 256) {
+                let raw: Vec<u8> = c.chars().map(|ch| ch as u8).collect();
+                String::from_utf8(raw).unwrap_or_else(|_| c.to_string())
+            } else {
+                c.to_string()
+            };
             let both = format!("{c}{}", text.value(i));
             let f: String = both.nfkd().filter(char::is_ascii).take(1).collect();
-            Some(if f.is_empty() { c.to_string() } else { f })
+            odd.push((i, both));
+            Some(if f.is_empty() { c } else { f })
         })
-        .collect()
+        .collect();
+    (folded, odd)
 }
 
 impl PyBlock {
@@ -85,6 +102,22 @@ impl PyBlock {
                     .ok_or_else(|| PyValueError::new_err(format!("no child {name:?}")))?,
             )
         };
+        let text = child(sub_items, "value")?;
+        let (code, odd) = if pymarc {
+            fold_codes(&child(sub_items, "code")?, &text)
+        } else {
+            (child(sub_items, "code")?, Vec::new())
+        };
+        let sub_offsets = subs.offsets().clone();
+        let field_offsets = fields.offsets().clone();
+        let odd = odd
+            .into_iter()
+            .map(|(si, original)| {
+                let fi = sub_offsets.partition_point(|&o| o as usize <= si) - 1;
+                let row = field_offsets.partition_point(|&o| o as usize <= fi) - 1;
+                (row, original)
+            })
+            .collect();
         Ok(PyBlock {
             leader: strings(column(batch, "leader")?)?,
             record_index: column(batch, "record_index")?
@@ -99,12 +132,9 @@ impl PyBlock {
             ind2: child(items, "ind2")?,
             value: child(items, "value")?,
             subfields: subs.offsets().clone(),
-            code: if pymarc {
-                fold_codes(&child(sub_items, "code")?, &child(sub_items, "value")?)
-            } else {
-                child(sub_items, "code")?
-            },
-            text: child(sub_items, "value")?,
+            code,
+            text,
+            odd,
         })
     }
 
@@ -138,6 +168,12 @@ impl PyBlock {
     /// The leader of record `row`.
     fn leader<'py>(&self, py: Python<'py>, row: usize) -> Bound<'py, PyString> {
         PyString::new(py, self.leader.value(row))
+    }
+
+    /// `(row, original code and value)` for each non-ASCII subfield code
+    /// read as pymarc reads it (empty unless the batch has one).
+    fn odd_codes(&self) -> Vec<(usize, String)> {
+        self.odd.clone()
     }
 
     /// `(record_index, byte_offset)` of record `row` in its source.

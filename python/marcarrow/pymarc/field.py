@@ -130,6 +130,24 @@ class Field:
         self._subfields = subs
         return subs
 
+    def __getstate__(self) -> dict[str, Any]:
+        """A copy or pickle holds the field's own data, not the batch."""
+        if self._subfields is None:
+            self._load()
+        return {
+            "tag": self.tag,
+            "data": self.data,
+            "control_field": self.control_field,
+            "_indicators": self._indicators,
+            "_subfields": self._subfields,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._block = None
+        self._fi = 0
+        for k, v in state.items():
+            setattr(self, k, v)
+
     @property
     def subfields(self) -> list[Subfield]:
         """The subfields, in order (a list of :class:`Subfield`; empty for a

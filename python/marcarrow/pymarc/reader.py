@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
@@ -241,6 +242,7 @@ class MARCReader(Reader):
         self._n = 0
         self._plan: list[Any] | None = None
         self._done = False
+        self._odd: dict[int, list[str]] = {}
         self._current_chunk: bytes | None = None
         self._current_exception: Exception | None = None
 
@@ -276,6 +278,10 @@ class MARCReader(Reader):
                     self._row += 1
                     if type(item) is int:
                         self._current_exception = self._current_chunk = None
+                        for original in self._odd.get(item, ()):
+                            warnings.warn(
+                                exc.BadSubfieldCodeWarning(original.encode()), stacklevel=3
+                            )
                         return Record._view(self._block, item, self.force_utf8, self.to_unicode)
                     problem, chunk = item
                     self._current_exception = _exception(problem, chunk)
@@ -306,7 +312,11 @@ class MARCReader(Reader):
         self._block = block
         self._row = 0
         n = 0 if block is None else len(block)
-        if not skipped:
+        odd = block.odd_codes() if block is not None else []
+        self._odd = {}
+        for row, original in odd:
+            self._odd.setdefault(row, []).append(original)
+        if not skipped and not odd:
             self._n = n
             return
         # Interleave the skipped records (as exceptions) with the rows, in

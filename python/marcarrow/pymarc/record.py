@@ -129,6 +129,24 @@ class Record:
         r.to_unicode = to_unicode
         return r
 
+    def __getstate__(self) -> dict[str, Any]:
+        """A copy or pickle holds the record's own fields, not the batch."""
+        return {
+            "_leader": self.leader,
+            "_fields": self.fields,
+            "pos": self.pos,
+            "force_utf8": self.force_utf8,
+            "to_unicode": self.to_unicode,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._block = None
+        self._row = 0
+        self._made = None
+        self.__pos = 0
+        for k, v in state.items():
+            setattr(self, k, v)
+
     # -- the two attributes pymarc scripts touch directly ---------------------
 
     @property
