@@ -172,6 +172,10 @@ pub struct ChunkOutput {
     pub decoded_records: usize,
     /// Under strict: the error that ends the stream after this batch.
     pub raised: Option<MarcError>,
+    /// The chunk's input bytes and the source offset of their first byte
+    /// (for callers that hand out raw records, such as pymarc's
+    /// `current_chunk`); a share of the chunk, not a copy.
+    pub raw: (bytes::Bytes, u64),
 }
 
 enum Msg {
@@ -206,6 +210,7 @@ pub struct BatchStream {
     cancel: Arc<AtomicBool>,
     counters: Arc<Counters>,
     problems: Arc<Mutex<Vec<Problem>>>,
+    last_raw: Option<(bytes::Bytes, u64)>,
 }
 
 /// Starts a pipeline over `source`.
@@ -257,6 +262,7 @@ pub fn start(source: Source, opts: PipelineOptions) -> Result<BatchStream, Pipel
         cancel,
         counters,
         problems: Arc::new(Mutex::new(Vec::new())),
+        last_raw: None,
     })
 }
 
@@ -442,6 +448,11 @@ fn parse_chunk(chunk: Chunk, opts: &PipelineOptions) -> Result<ChunkOutput, Pipe
         panic!("injected failure");
     }
     let bytes: &[u8] = &chunk.data;
+    let raw_offset = chunk
+        .frames
+        .first()
+        .map_or(0, |f| f.offset - f.start as u64);
+    let raw = (chunk.data.clone(), raw_offset);
     let mut parser = Parser::new(ParseOptions {
         policy: opts.policy,
         encoding: opts.encoding,
@@ -498,6 +509,7 @@ fn parse_chunk(chunk: Chunk, opts: &PipelineOptions) -> Result<ChunkOutput, Pipe
         decoded_records,
         records,
         raised,
+        raw,
     })
 }
 
@@ -527,6 +539,13 @@ impl BatchStream {
     /// Records emitted so far.
     pub fn records(&self) -> u64 {
         self.counters.records.load(Ordering::Relaxed)
+    }
+
+    /// The input bytes of the chunk behind the batch last returned, with
+    /// the source offset of their first byte (taken: a second call gives
+    /// `None`).
+    pub fn take_raw(&mut self) -> Option<(bytes::Bytes, u64)> {
+        self.last_raw.take()
     }
 
     /// Stops the pipeline: the reader thread exits at its next step.
@@ -600,6 +619,7 @@ impl Iterator for BatchStream {
                         self.queued_error = Some(PipelineError::Marc(e));
                     }
                     if out.batch.num_rows() > 0 {
+                        self.last_raw = Some(out.raw);
                         return Some(Ok(out.batch));
                     }
                 }

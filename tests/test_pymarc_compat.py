@@ -163,6 +163,7 @@ def test_bad_records_exceptions_carry_coordinates() -> None:
             assert chunk and raw[e.byte_offset : e.byte_offset + len(chunk)] == chunk
         else:
             assert reader.current_exception is None
+            assert reader.current_chunk == rec.as_marc() or reader.current_chunk in raw
     assert seen and all(i is not None for _, i, _ in seen)
     assert [i for _, i, _ in seen] == sorted(i for _, i, _ in seen)
 
@@ -183,6 +184,23 @@ def test_every_input_type(make: Any) -> None:
     with mp.MARCReader(make(path)) as reader:
         titles = [r.title for r in reader]
     assert titles == [r.title for r in pymarc_items(path)]
+
+
+@pytest.mark.parametrize("name", ["pymarc/bad_records.mrc", "pride-many-errors-383.mrc"])
+def test_current_chunk_from_a_file_object_matches_pymarc(name: str) -> None:
+    """pymarc's reader keeps every record's raw bytes, good or bad; ours
+    does too, even from a file object that cannot be read twice."""
+    path = data_file(name)
+    with open(path, "rb") as fh:
+        reader = pymarc.MARCReader(fh)
+        theirs = [(r is None, reader.current_chunk) for r in reader]
+    with open(path, "rb") as fh:
+        reader = mp.MARCReader(fh)
+        ours = [(r is None, reader.current_chunk) for r in reader]
+    stop = len(theirs)
+    if name.startswith("pymarc/"):
+        stop -= 1  # pymarc's last item is the fatal truncation it stops on
+    assert ours[:stop] == theirs[:stop]
 
 
 def test_threads_and_batch_size_do_not_change_records() -> None:

@@ -13,7 +13,7 @@ use arrow_array::{Array, RecordBatch, StringArray, UInt64Array};
 use arrow_buffer::OffsetBuffer;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
 use crate::arrow::{Layout, StringType};
 use crate::error::Problem;
@@ -39,6 +39,8 @@ pub struct PyBlock {
     /// Rows whose subfield codes were folded to ASCII, with the original
     /// code and value.
     odd: Vec<(usize, String)>,
+    /// The chunk's input bytes and the source offset of the first.
+    raw: Option<(bytes::Bytes, u64)>,
 }
 
 fn column<'a>(batch: &'a RecordBatch, name: &str) -> PyResult<&'a Arc<dyn Array>> {
@@ -88,7 +90,7 @@ fn fold_codes(code: &StringArray, text: &StringArray) -> (StringArray, Vec<(usiz
 }
 
 impl PyBlock {
-    fn new(batch: &RecordBatch, pymarc: bool) -> PyResult<Self> {
+    fn new(batch: &RecordBatch, pymarc: bool, raw: Option<(bytes::Bytes, u64)>) -> PyResult<Self> {
         let fields = column(batch, "fields")?.as_list::<i32>();
         let items = fields.values().as_struct();
         let subs = items
@@ -135,6 +137,7 @@ impl PyBlock {
             code,
             text,
             odd,
+            raw,
         })
     }
 
@@ -168,6 +171,32 @@ impl PyBlock {
     /// The leader of record `row`.
     fn leader<'py>(&self, py: Python<'py>, row: usize) -> Bound<'py, PyString> {
         PyString::new(py, self.leader.value(row))
+    }
+
+    /// The raw bytes of the record starting at source offset `offset`, as
+    /// pymarc's reader holds them: the length in the first five bytes, then
+    /// the rest up to that length (just the five bytes if they are not a
+    /// number). `None` when `offset` is not in this block's chunk.
+    fn chunk<'py>(&self, py: Python<'py>, offset: u64) -> Option<Bound<'py, PyBytes>> {
+        let (raw, base) = self.raw.as_ref()?;
+        let at = usize::try_from(offset.checked_sub(*base)?).ok()?;
+        if at >= raw.len() {
+            return None;
+        }
+        let rest = &raw[at..];
+        let head = &rest[..rest.len().min(5)];
+        let len = std::str::from_utf8(head)
+            .ok()
+            .filter(|h| h.len() == 5 && h.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|h| h.parse::<usize>().ok())
+            .unwrap_or(head.len())
+            .max(head.len());
+        Some(PyBytes::new(py, &rest[..len.min(rest.len())]))
+    }
+
+    /// The raw bytes of record `row` (see [`PyBlock::chunk`]).
+    fn raw_record<'py>(&self, py: Python<'py>, row: usize) -> Option<Bound<'py, PyBytes>> {
+        self.chunk(py, self.byte_offset.value(row))
     }
 
     /// `(row, original code and value)` for each non-ASCII subfield code
@@ -311,7 +340,7 @@ impl PyBlockReader {
         };
         let item = py.detach(|| stream.next());
         let block = match item {
-            Some(Ok(b)) => Some(PyBlock::new(&b, self.pymarc)?),
+            Some(Ok(b)) => Some(PyBlock::new(&b, self.pymarc, stream.take_raw())?),
             Some(Err(e)) => {
                 *guard = None;
                 return Err(pipeline_err(py, e));

@@ -243,14 +243,21 @@ class MARCReader(Reader):
         self._plan: list[Any] | None = None
         self._done = False
         self._odd: dict[int, list[str]] = {}
+        self._last_row = -1
         self._current_chunk: bytes | None = None
         self._current_exception: Exception | None = None
 
     @property
     def current_chunk(self) -> bytes | None:
-        """The raw bytes of the last malformed record (where the source is a
-        path or bytes), else ``None``."""
-        return self._current_chunk
+        """The raw bytes of the record last read (good or malformed), as
+        pymarc holds them: the length in its first five bytes, then that
+        many bytes."""
+        if self._current_exception is not None:
+            return self._current_chunk
+        row = self._row - 1 if self._plan is None else self._last_row
+        if self._block is None or row < 0:
+            return None
+        return self._block.raw_record(row)  # type: ignore[no-any-return]
 
     @property
     def current_exception(self) -> Exception | None:
@@ -278,6 +285,7 @@ class MARCReader(Reader):
                     self._row += 1
                     if type(item) is int:
                         self._current_exception = self._current_chunk = None
+                        self._last_row = item
                         for original in self._odd.get(item, ()):
                             warnings.warn(
                                 exc.BadSubfieldCodeWarning(original.encode()), stacklevel=3
@@ -335,7 +343,11 @@ class MARCReader(Reader):
         self._n = n
 
     def _failed(self, problem: dict[str, Any]) -> tuple[dict[str, Any], bytes | None]:
-        return problem, _chunk_at(self.file_handle, problem["byte_offset"])
+        offset = problem["byte_offset"]
+        chunk = self._block.chunk(offset) if self._block is not None else None
+        if chunk is None:
+            chunk = _chunk_at(self.file_handle, offset)
+        return problem, chunk
 
     def close(self) -> None:
         """Stops reading; closes the file object passed in, as pymarc does."""
