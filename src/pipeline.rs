@@ -80,6 +80,10 @@ pub struct PipelineOptions {
     /// Test hook: the worker for this chunk panics.
     #[doc(hidden)]
     pub fail_at_chunk: Option<u64>,
+    /// Keep each batch's chunk bytes for [`BatchStream::take_raw`] (the
+    /// record iterator's `current_chunk`); off, they are freed as soon as
+    /// the batch is built.
+    pub keep_raw: bool,
 }
 
 impl Default for PipelineOptions {
@@ -97,6 +101,7 @@ impl Default for PipelineOptions {
             provenance: false,
             max_in_flight: None,
             fail_at_chunk: None,
+            keep_raw: false,
         }
     }
 }
@@ -174,8 +179,9 @@ pub struct ChunkOutput {
     pub raised: Option<MarcError>,
     /// The chunk's input bytes and the source offset of their first byte
     /// (for callers that hand out raw records, such as pymarc's
-    /// `current_chunk`); a share of the chunk, not a copy.
-    pub raw: (bytes::Bytes, u64),
+    /// `current_chunk`); a share of the chunk, not a copy. `None` unless
+    /// [`PipelineOptions::keep_raw`].
+    pub raw: Option<(bytes::Bytes, u64)>,
 }
 
 enum Msg {
@@ -452,7 +458,11 @@ fn parse_chunk(chunk: Chunk, opts: &PipelineOptions) -> Result<ChunkOutput, Pipe
         .frames
         .first()
         .map_or(0, |f| f.offset - f.start as u64);
-    let raw = (chunk.data.clone(), raw_offset);
+    let raw = if opts.keep_raw {
+        Some((chunk.data.clone(), raw_offset))
+    } else {
+        None
+    };
     let mut parser = Parser::new(ParseOptions {
         policy: opts.policy,
         encoding: opts.encoding,
@@ -619,7 +629,7 @@ impl Iterator for BatchStream {
                         self.queued_error = Some(PipelineError::Marc(e));
                     }
                     if out.batch.num_rows() > 0 {
-                        self.last_raw = Some(out.raw);
+                        self.last_raw = out.raw;
                         return Some(Ok(out.batch));
                     }
                 }

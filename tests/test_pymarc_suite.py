@@ -51,9 +51,16 @@ def pymarc_tests(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_pymarcs_own_suite_passes(pymarc_tests: Path) -> None:
+    import marcarrow
+
+    # The subprocess imports the marcarrow this test imported.
+    env = dict(os.environ)
+    here = str(Path(marcarrow.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
     out = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test"],
         cwd=pymarc_tests,
+        env=env,
         capture_output=True,
         text=True,
         timeout=600,

@@ -400,6 +400,7 @@ pub(crate) fn _record_blocks(
     opts.strings = StringType::Plain;
     opts.provenance = true;
     opts.decode.pymarc = pymarc;
+    opts.keep_raw = true;
     let src = detect_source(py, source)?;
     let stream = pipeline::start(src, opts).map_err(|e| pipeline_err(py, e))?;
     Ok(PyBlockReader {
