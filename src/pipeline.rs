@@ -543,7 +543,9 @@ fn parse_chunk(chunk: Chunk, opts: &PipelineOptions) -> Result<ChunkOutput, Pipe
     })
 }
 
-/// The builder of one chunk's batch, by layout.
+/// The builder of one chunk's batch, by layout (one per chunk, on the
+/// stack: the size difference does not matter).
+#[allow(clippy::large_enum_variant)]
 enum Builder {
     Records(BatchBuilder),
     Columns(ColumnBuilder),

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from marcarrow._marcarrow import BatchReader, __version__, _to_parquet, read_batches, summarize
+from marcarrow._expr import Expr, col, where_text
+from marcarrow._marcarrow import BatchReader, __version__, _to_parquet, summarize
+from marcarrow._marcarrow import read_batches as _read_batches
+from marcarrow._scan import scan_marc
 from marcarrow.exceptions import MarcError, MarcWarning
 
 if TYPE_CHECKING:
@@ -24,12 +28,15 @@ if TYPE_CHECKING:
 __all__ = [
     "SAMPLE",
     "BatchReader",
+    "Expr",
     "MarcError",
     "MarcWarning",
     "__version__",
+    "col",
     "read_arrow",
     "read_batches",
     "read_polars",
+    "scan_marc",
     "summarize",
     "to_parquet",
 ]
@@ -37,6 +44,28 @@ __all__ = [
 #: A bundled sample: 386 real Library of Congress records (UTF-8). See
 #: ``marcarrow/data/README.md`` for provenance and licence.
 SAMPLE: Path = Path(str(resources.files("marcarrow") / "data" / "loc-bib-386.mrc"))
+
+
+def read_batches(
+    source: Any,
+    *,
+    columns: Mapping[str, str] | None = None,
+    where: str | Expr | None = None,
+    **options: Any,
+) -> BatchReader:
+    """Read MARC records as a stream of Arrow RecordBatches.
+
+    The native :func:`marcarrow._marcarrow.read_batches` (every option is
+    documented there and in ``docs/``), with ``where=`` also taking a
+    :func:`col` condition.
+
+    >>> import marcarrow, pyarrow as pa
+    >>> reader = marcarrow.read_batches(marcarrow.SAMPLE, columns={"title": "245$a[0]"},
+    ...                                 where=marcarrow.col("001") == "20593163")
+    >>> pa.table(reader).column("title").to_pylist()
+    ['Atlas =']
+    """
+    return _read_batches(source, columns=columns, where=where_text(where), **options)
 
 
 def _warn_problems(reader: BatchReader) -> None:
@@ -79,10 +108,13 @@ def read_arrow(
     normalize: bool = True,
     tags: list[str] | None = None,
     provenance: bool = False,
+    columns: Mapping[str, str] | None = None,
+    where: str | Expr | None = None,
 ) -> pyarrow.Table:
     """Read MARC records into a :class:`pyarrow.Table`.
 
-    Takes the same arguments as :func:`read_batches`. Under ``strict`` a
+    Takes the same arguments as :func:`read_batches`: ``columns=`` for the
+    flat ``columns`` layout, ``where=`` to filter records. Under ``strict`` a
     malformed record raises :class:`MarcError`; under ``lenient`` and
     ``skip`` one :class:`MarcWarning` summarises the problems.
 
@@ -104,6 +136,8 @@ def read_arrow(
         normalize=normalize,
         tags=tags,
         provenance=provenance,
+        columns=columns,
+        where=where,
     )
     batches = [pa.record_batch(b) for b in reader]
     table = pa.Table.from_batches(batches, schema=pa.schema(reader))
@@ -124,6 +158,8 @@ def read_polars(
     normalize: bool = True,
     tags: list[str] | None = None,
     provenance: bool = False,
+    columns: Mapping[str, str] | None = None,
+    where: str | Expr | None = None,
 ) -> polars.DataFrame:
     """Read MARC records into a :class:`polars.DataFrame`.
 
@@ -149,6 +185,8 @@ def read_polars(
         normalize=normalize,
         tags=tags,
         provenance=provenance,
+        columns=columns,
+        where=where,
     )
     try:
         # Through the C stream: polars takes the view columns as they are.
@@ -177,6 +215,8 @@ def to_parquet(
     normalize: bool = True,
     tags: list[str] | None = None,
     provenance: bool = False,
+    columns: Mapping[str, str] | None = None,
+    where: str | Expr | None = None,
     progress: bool = False,
 ) -> dict[str, Any]:
     """Write MARC records to a Parquet file, streaming, lossless.
@@ -214,6 +254,8 @@ def to_parquet(
         normalize=normalize,
         tags=tags,
         provenance=provenance,
+        columns=columns,
+        where=where_text(where),
         progress=progress,
     )
     problems = summary["errors"]
