@@ -469,12 +469,7 @@ fn parse_chunk(chunk: Chunk, opts: &PipelineOptions) -> Result<ChunkOutput, Pipe
     });
     let mut builder = match &opts.columns {
         Some(c) => {
-            let mut b = ColumnBuilder::new(
-                c.clone(),
-                opts.strings,
-                chunk.frames.len(),
-                chunk.data.clone(),
-            );
+            let mut b = ColumnBuilder::new(c.clone(), opts.strings, chunk.frames.len());
             b.set_decode_options(opts.decode);
             b.set_provenance(opts.provenance);
             Builder::Columns(b)
