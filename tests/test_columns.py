@@ -438,3 +438,26 @@ def test_cli_select_errors(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert "position 3" in r.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_polars_predicates_translated_for_rust() -> None:
+    from marcarrow._scan import _rust_condition
+
+    paths = {"lang": "008/35-37[0]", "t": "245$a[0]", "s": "650$a"}
+    cases = [
+        (pl.col("lang") == "spa", "008/35-37[0] == 'spa'"),
+        (pl.lit("it's") == pl.col("t"), "245$a[0] == 'it\\'s'"),
+        (
+            (pl.col("lang") == "spa") | pl.col("t").str.starts_with("A"),
+            "(008/35-37[0] == 'spa') or (245$a[0] ^= 'A')",
+        ),
+        # Under &, the part polars must evaluate is left to polars.
+        ((pl.col("lang") == "spa") & (pl.col("s").list.len() > 1), "008/35-37[0] == 'spa'"),
+        # Not translated: list columns (any-value semantics differ), !=, is_in.
+        (pl.col("s") == "x", None),
+        (pl.col("lang") != "spa", None),
+        (pl.col("lang").is_in(["a", "b"]), None),
+        ((pl.col("lang") == "spa") | (pl.col("s").list.len() > 1), None),
+    ]
+    for expr, want in cases:
+        assert _rust_condition(expr, paths) == want, expr
