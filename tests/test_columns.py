@@ -427,6 +427,19 @@ def test_cli_select(ext: str, tmp_path: Path) -> None:
     assert table[1:] == [[i or "", t or "", "|".join(s)] for i, t, s in want]
 
 
+def test_cli_convert_where(tmp_path: Path) -> None:
+    path = data_file("loc-bib-386.mrc")
+    out = tmp_path / "c.parquet"
+    r = run_cli("convert", str(path), "-o", str(out), "--where", "008/35-37 == 'spa'", "-q")
+    assert r.returncode == 0, r.stderr
+    want = marcarrow.read_arrow(path, where="008/35-37 == 'spa'")
+    assert 0 < want.num_rows < 386
+    assert pq.read_table(out).equals(want)
+    r = run_cli("convert", str(path), "-o", str(out), "--where", "008/35-37 = 'spa'", "-q")
+    assert r.returncode == 2
+    assert "position 10" in r.stderr
+
+
 def test_cli_select_errors(tmp_path: Path) -> None:
     path = str(data_file("loc-bib-386.mrc"))
     r = run_cli("select", path, "--columns", "t=24$a", "-o", str(tmp_path / "x.csv"))

@@ -127,11 +127,14 @@ def cmd_convert(args: argparse.Namespace) -> int:
             encoding=args.encoding,
             encoding_errors=args.encoding_errors,
             tags=args.tags.split(",") if args.tags else None,
+            where=args.where,
             provenance=args.provenance,
             progress=progress,
         )
     except marcarrow.MarcError as e:
         raise _marc_failure(", ".join(args.files), e) from e
+    except ValueError as e:  # a malformed --tags or --where
+        raise _Fail(EXIT_USAGE, str(e)) from e
     except OSError as e:
         raise _Fail(EXIT_IO, f"{e.filename or args.output}: {e.strerror or e}") from e
     if not args.quiet:
@@ -294,6 +297,11 @@ def _parser() -> argparse.ArgumentParser:
         "--tags",
         default=None,
         help="keep only these tags, comma-separated (X: any), e.g. 001,245,6XX",
+    )
+    cv.add_argument(
+        "--where",
+        default=None,
+        help="keep only records that match, e.g. \"008/35-37 == 'ger'\" (docs/columns.md)",
     )
     cv.add_argument(
         "--provenance",
