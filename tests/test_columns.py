@@ -341,6 +341,12 @@ def test_scan_without_columns_is_the_nested_layout() -> None:
     want = marcarrow.read_polars(path, tags=["1XX"], where="has 100")
     assert df.equals(want)
     assert 0 < df.height < 150
+    # Without "fields" in the query no field is kept (tags=[]); still right.
+    lf = marcarrow.scan_marc(path, where="has 100", provenance=True)
+    got = lf.select("record_index", "leader").collect()
+    eager = marcarrow.read_polars(path, where="has 100", provenance=True)
+    assert got.equals(eager.select("record_index", "leader"))
+    assert lf.select(pl.len()).collect().item() == df.height
 
 
 def test_scan_rejects_one_shot_sources() -> None:

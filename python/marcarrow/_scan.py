@@ -148,21 +148,25 @@ def scan_marc(
         n_rows: int | None,
         batch_size: int | None,
     ) -> Iterator[pl.DataFrame]:
-        wanted = paths
-        if paths is not None and with_columns is not None:
+        wanted, run_kw = paths, kw
+        if with_columns is not None:
             needed = set(with_columns)
             if predicate is not None:
                 needed |= set(predicate.meta.root_names())
-            wanted = {k: v for k, v in paths.items() if k in needed}
-            if not wanted:
-                # Only provenance columns, or none (a count): the cheapest path.
-                wanted = {"_": "LDR/0[0]"}
+            if paths is not None:
+                wanted = {k: v for k, v in paths.items() if k in needed}
+                if not wanted:
+                    # Only provenance columns, or none (a count): the cheapest path.
+                    wanted = {"_": "LDR/0[0]"}
+            elif "fields" not in needed:
+                # The nested layout without its fields: keep none of them.
+                run_kw = {**kw, "tags": []}
         rust_where = condition
         if predicate is not None and paths is not None:
             extra = _rust_condition(predicate, paths)
             if extra is not None:
                 rust_where = extra if rust_where is None else f"({rust_where}) and ({extra})"
-        reader = read_batches(source, columns=wanted, where=rust_where, **kw)
+        reader = read_batches(source, columns=wanted, where=rust_where, **run_kw)
         if _readers is not None:
             _readers.append(reader)
         delivered = 0
