@@ -48,7 +48,7 @@ pub struct Path {
 
 /// A malformed path (or predicate): what and where.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("bad {what} {text:?} at position {position}: {reason}")]
+#[error("bad {what} {} at position {position}: {reason}", quoted(text))]
 pub struct SyntaxError {
     /// `"column path"` or `"where expression"`.
     pub what: &'static str,
@@ -58,6 +58,26 @@ pub struct SyntaxError {
     pub position: usize,
     /// Why.
     pub reason: String,
+}
+
+/// `text` quoted as Python's `repr` quotes a string: single quotes, unless
+/// it holds one and no double quote.
+fn quoted(text: &str) -> String {
+    let q = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(q);
+    for c in text.chars() {
+        if c == q || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push(q);
+    out
 }
 
 impl SyntaxError {
@@ -525,8 +545,10 @@ mod tests {
         assert!(x.to_string().contains("tag must be 3 characters"), "{x}");
         assert_eq!(
             x.to_string(),
-            "bad column path \"24$a\" at position 2: tag must be 3 characters (letters or digits, X for any), or LDR"
+            "bad column path '24$a' at position 2: tag must be 3 characters (letters or digits, X for any), or LDR"
         );
+        assert_eq!(quoted("a == 'x'"), "\"a == 'x'\"");
+        assert_eq!(quoted("a'\"\\"), "'a\\'\"\\\\'");
         assert_eq!(e("2450$a").position, 3);
         assert_eq!(e("").position, 0);
         assert_eq!(e("245$").position, 4);
