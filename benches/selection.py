@@ -86,7 +86,7 @@ def main() -> None:
     else:
         t, df2 = median(lambda: read_marc21(str(path), "001, 245/*.a"), a.runs)
         row(pm21, t, df2.height)
-        ratio(pm21, ours, "columns= against polars-marc21 (one row per value combination there)")
+        ratio(pm21, ours, "columns= against polars-marc21")
     t, df3 = median(lambda: full_then_select(path), a.runs)
     assert df3.equals(df), "the full read and columns= must agree"
     full = "read_polars (nested) + polars selection"
