@@ -263,6 +263,11 @@ def test_where_in_parquet(tmp_path: Path) -> None:
     assert s["records"] == t.num_rows == sum(ref_values(r, "008/35-37[0]") == "spa" for r in rows)
     assert t.num_rows > 0
     assert pq.read_metadata(out).metadata[b"marcarrow.layout"] == b"columns"
+    two = marcarrow.to_parquet([path, path], out, columns={"id": "001[0]"})
+    assert two["records"] == 772
+    assert pq.read_table(out).column_names == ["source", "id"]
+    with pytest.raises(ValueError, match="source"):
+        marcarrow.to_parquet([path, path], out, columns={"source": "001"})
 
 
 @pytest.mark.parametrize(

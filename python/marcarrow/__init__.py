@@ -240,6 +240,8 @@ def to_parquet(
     386
     """
     sources = list(source) if isinstance(source, list | tuple) else [source]
+    if len(sources) > 1 and columns is not None and "source" in columns:
+        raise ValueError("column name 'source' is taken by the input names of several sources")
     summary = _to_parquet(
         sources,
         dest,
