@@ -485,3 +485,12 @@ def test_polars_predicates_translated_for_rust() -> None:
     ]
     for expr, want in cases:
         assert _rust_condition(expr, paths) == want, expr
+
+
+def test_where_takes_a_condition_or_a_string_only() -> None:
+    src = data_file("loc-bib-386.mrc")
+    a = marcarrow.read_arrow(src, where=col("008/35-37") == "spa")
+    b = marcarrow.read_arrow(src, where="008/35-37 == 'spa'")
+    assert a.equals(b) and a.num_rows > 0
+    with pytest.raises(TypeError, match="where must be"):
+        marcarrow.read_batches(src, where=3)  # type: ignore[arg-type]

@@ -15,9 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from marcarrow._expr import Expr, col, where_text
-from marcarrow._marcarrow import BatchReader, __version__, _to_parquet, summarize
-from marcarrow._marcarrow import read_batches as _read_batches
+from marcarrow._expr import Expr, col
+from marcarrow._marcarrow import BatchReader, __version__, _to_parquet, read_batches, summarize
 from marcarrow._scan import scan_marc
 from marcarrow.exceptions import MarcError, MarcWarning
 
@@ -44,28 +43,6 @@ __all__ = [
 #: A bundled sample: 386 real Library of Congress records (UTF-8). See
 #: ``marcarrow/data/README.md`` for provenance and licence.
 SAMPLE: Path = Path(str(resources.files("marcarrow") / "data" / "loc-bib-386.mrc"))
-
-
-def read_batches(
-    source: Any,
-    *,
-    columns: Mapping[str, str] | None = None,
-    where: str | Expr | None = None,
-    **options: Any,
-) -> BatchReader:
-    """Read MARC records as a stream of Arrow RecordBatches.
-
-    The native :func:`marcarrow._marcarrow.read_batches` (every option is
-    documented there and in ``docs/``), with ``where=`` also taking a
-    :func:`col` condition.
-
-    >>> import marcarrow, pyarrow as pa
-    >>> reader = marcarrow.read_batches(marcarrow.SAMPLE, columns={"title": "245$a[0]"},
-    ...                                 where=marcarrow.col("001") == "20593163")
-    >>> pa.table(reader).column("title").to_pylist()
-    ['Atlas =']
-    """
-    return _read_batches(source, columns=columns, where=where_text(where), **options)
 
 
 def _warn_problems(reader: BatchReader) -> None:
@@ -257,7 +234,7 @@ def to_parquet(
         tags=tags,
         provenance=provenance,
         columns=columns,
-        where=where_text(where),
+        where=where,
         progress=progress,
     )
     problems = summary["errors"]

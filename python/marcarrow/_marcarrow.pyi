@@ -4,6 +4,8 @@ from collections.abc import Iterator, Mapping
 from os import PathLike
 from typing import Any, Literal, final
 
+from marcarrow._expr import Expr
+
 __all__ = [
     "BatchReader",
     "read_batches",
@@ -77,7 +79,7 @@ def read_batches(
     tags: list[str] | None = None,
     provenance: bool = False,
     columns: Mapping[str, str] | None = None,
-    where: str | None = None,
+    where: str | Expr | None = None,
     _max_in_flight: int | None = None,
     _fail_at_chunk: int | None = None,
 ) -> BatchReader:
@@ -114,8 +116,9 @@ def read_batches(
     ``"LDR/06"``, ``"650{_0}$a"``; ``list<string>`` columns, or a nullable
     string for a path ending in ``[n]``; see ``docs/columns.md``).
     ``where``: deliver only the records a condition accepts
-    (``"650$a ~ 'Homeopathy' and 008/35-37 == 'ger'"``), evaluated in Rust
-    before anything of a record is built. The GIL is released while Rust
+    (``"650$a ~ 'Homeopathy' and 008/35-37 == 'ger'"``, or
+    ``marcarrow.col("008/35-37") == "ger"``), evaluated in Rust before
+    anything of a record is built. The GIL is released while Rust
     reads and parses.
 
     >>> import marcarrow
@@ -165,7 +168,7 @@ def _to_parquet(
     tags: list[str] | None = None,
     provenance: bool = False,
     columns: Mapping[str, str] | None = None,
-    where: str | None = None,
+    where: str | Expr | None = None,
     progress: bool = False,
 ) -> dict[str, Any]:
     """Native half of :func:`marcarrow.to_parquet`."""

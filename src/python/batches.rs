@@ -319,7 +319,7 @@ pub(crate) fn read_batches(
     tags: Option<Vec<String>>,
     provenance: bool,
     columns: Option<&Bound<'_, PyAny>>,
-    r#where: Option<&str>,
+    r#where: Option<&Bound<'_, PyAny>>,
     _max_in_flight: Option<usize>,
     _fail_at_chunk: Option<u64>,
 ) -> PyResult<PyBatchReader> {
@@ -348,12 +348,28 @@ pub(crate) fn read_batches(
     })
 }
 
+/// The text of `where=`: a string, or a `marcarrow.col(...)` condition
+/// (`marcarrow._expr.Expr`, whose `str()` is the string form).
+fn where_text(w: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(s) = w.cast::<PyString>() {
+        return Ok(s.to_str()?.to_string());
+    }
+    let expr = w.py().import("marcarrow._expr")?.getattr("Expr")?;
+    if w.is_instance(&expr)? {
+        return Ok(w.str()?.to_str()?.to_string());
+    }
+    Err(PyTypeError::new_err(format!(
+        "where must be a str or a marcarrow.col(...) condition, not {}",
+        w.get_type().name()?
+    )))
+}
+
 /// Adds `columns=` and `where=` to `opts` (after `provenance` and `tags`
 /// are set, which they are checked against).
 pub(crate) fn apply_selection(
     opts: &mut PipelineOptions,
     columns: Option<&Bound<'_, PyAny>>,
-    r#where: Option<&str>,
+    r#where: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<()> {
     let bad = |e: String| PyValueError::new_err(e);
     if let Some(c) = columns {
@@ -393,7 +409,8 @@ pub(crate) fn apply_selection(
         opts.columns = Some(Arc::new(cols));
     }
     if let Some(w) = r#where {
-        let p = crate::predicate::Predicate::parse(w).map_err(|e| bad(e.to_string()))?;
+        let w = where_text(w)?;
+        let p = crate::predicate::Predicate::parse(&w).map_err(|e| bad(e.to_string()))?;
         opts.predicate = Some(Arc::new(p));
     }
     Ok(())

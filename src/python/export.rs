@@ -31,7 +31,7 @@ pub(crate) fn _to_parquet<'py>(
     tags: Option<Vec<String>>,
     provenance: bool,
     columns: Option<&Bound<'py, PyAny>>,
-    r#where: Option<&str>,
+    r#where: Option<&Bound<'py, PyAny>>,
     progress: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let mut opts = pipeline_options(
