@@ -56,7 +56,8 @@ pub enum StringType {
 }
 
 impl StringType {
-    fn data_type(self) -> DataType {
+    /// The Arrow type of a string column.
+    pub fn data_type(self) -> DataType {
         match self {
             StringType::View => DataType::Utf8View,
             StringType::Plain => DataType::Utf8,
@@ -99,7 +100,7 @@ impl Layout {
 }
 
 /// Provenance columns: where each record came from.
-fn provenance_fields(layout: Layout, s: StringType) -> Vec<Field> {
+pub(crate) fn provenance_fields(layout: Layout, s: StringType) -> Vec<Field> {
     let mut v = Vec::new();
     if layout == Layout::Nested {
         v.push(Field::new("record_index", DataType::UInt64, false));
@@ -109,7 +110,7 @@ fn provenance_fields(layout: Layout, s: StringType) -> Vec<Field> {
     v
 }
 
-fn text(name: &str, strings: StringType, nullable: bool) -> Field {
+pub(crate) fn text(name: &str, strings: StringType, nullable: bool) -> Field {
     Field::new(name, strings.data_type(), nullable)
 }
 
@@ -166,12 +167,28 @@ pub fn long_schema(s: StringType) -> SchemaRef {
 /// it (transcoded Latin-1, or records not from the chunk) and are too long
 /// to inline.
 #[derive(Debug)]
-struct Arena {
+pub(crate) struct Arena {
     base: bytes::Bytes,
     extra: Vec<u8>,
 }
 
 impl Arena {
+    /// An arena over `chunk` (used by view strings only).
+    pub(crate) fn new(chunk: bytes::Bytes) -> Self {
+        Arena {
+            base: chunk,
+            extra: Vec::new(),
+        }
+    }
+
+    /// The two buffers the views point into; the arena is emptied.
+    pub(crate) fn blocks(&mut self) -> [Buffer; 2] {
+        [
+            Buffer::from(std::mem::take(&mut self.base)),
+            Buffer::from_vec(std::mem::take(&mut self.extra)),
+        ]
+    }
+
     /// The view of `b` (valid UTF-8), referencing the chunk where possible.
     #[inline]
     fn view(&mut self, b: &[u8]) -> u128 {
@@ -224,7 +241,7 @@ fn latin1_to_utf8(b: &[u8], out: &mut Vec<u8>) {
 /// A string column under construction: views, or values plus offsets
 /// (by [`StringType`]), and validity.
 #[derive(Debug)]
-struct StrCol {
+pub(crate) struct StrCol {
     kind: StringType,
     views: Vec<u128>,
     values: Vec<u8>,
@@ -233,7 +250,7 @@ struct StrCol {
 }
 
 impl StrCol {
-    fn new(kind: StringType, cap: usize) -> Self {
+    pub(crate) fn new(kind: StringType, cap: usize) -> Self {
         let (views, offsets) = match kind {
             StringType::View => (Vec::with_capacity(cap), Vec::new()),
             StringType::Plain => {
@@ -255,7 +272,7 @@ impl StrCol {
     /// parser, or ASCII); the arrays are validated again when built, so a
     /// mistake is an error, not undefined behaviour.
     #[inline]
-    fn push_utf8(&mut self, b: &[u8], arena: &mut Arena) {
+    pub(crate) fn push_utf8(&mut self, b: &[u8], arena: &mut Arena) {
         match self.kind {
             StringType::View => self.views.push(arena.view(b)),
             StringType::Plain => {
@@ -268,7 +285,7 @@ impl StrCol {
 
     /// Appends Latin-1 bytes, transcoded to UTF-8.
     #[inline]
-    fn push_latin1(&mut self, b: &[u8], arena: &mut Arena) {
+    pub(crate) fn push_latin1(&mut self, b: &[u8], arena: &mut Arena) {
         match self.kind {
             StringType::View => self.views.push(arena.view_latin1(b)),
             StringType::Plain => {
@@ -280,7 +297,7 @@ impl StrCol {
     }
 
     #[inline]
-    fn push(&mut self, b: &[u8], utf8: bool, arena: &mut Arena) {
+    pub(crate) fn push(&mut self, b: &[u8], utf8: bool, arena: &mut Arena) {
         if utf8 {
             self.push_utf8(b, arena)
         } else {
@@ -296,7 +313,7 @@ impl StrCol {
     }
 
     #[inline]
-    fn push_null(&mut self) {
+    pub(crate) fn push_null(&mut self) {
         match self.kind {
             StringType::View => self.views.push(0),
             StringType::Plain => self.offsets.push(self.values.len() as i32),
@@ -304,14 +321,14 @@ impl StrCol {
         self.nulls.append_null();
     }
 
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self.kind {
             StringType::View => self.views.len(),
             StringType::Plain => self.offsets.len() - 1,
         }
     }
 
-    fn finish(mut self, blocks: &[Buffer; 2]) -> Result<ArrayRef, ArrowError> {
+    pub(crate) fn finish(mut self, blocks: &[Buffer; 2]) -> Result<ArrayRef, ArrowError> {
         let nulls = self.nulls.finish();
         Ok(match self.kind {
             StringType::View => {
@@ -635,10 +652,7 @@ impl BatchBuilder {
 
     /// Builds the batch; the builder is consumed.
     pub fn finish(mut self) -> Result<RecordBatch, ArrowError> {
-        let blocks = [
-            Buffer::from(std::mem::take(&mut self.arena.base)),
-            Buffer::from_vec(std::mem::take(&mut self.arena.extra)),
-        ];
+        let blocks = self.arena.blocks();
         let provenance = self.provenance.then(|| {
             (
                 std::mem::take(&mut self.prov_index),

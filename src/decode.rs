@@ -246,6 +246,18 @@ impl Decoded {
         Ok(())
     }
 
+    /// The `i`-th decoded value (empty if there is none).
+    #[inline]
+    pub fn get(&self, i: usize) -> &str {
+        let end = self.ends.get(i).copied().unwrap_or(0) as usize;
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends.get(i - 1).copied().unwrap_or(0) as usize
+        };
+        self.text.get(start..end).unwrap_or_default()
+    }
+
     /// The decoded values in order.
     pub fn values(&self) -> Values<'_> {
         Values {

@@ -159,7 +159,7 @@ pub fn write_parquet(
     opts.strings = StringType::Plain;
     let names: Vec<String> = inputs.iter().map(|i| i.name.clone()).collect();
     let multi = inputs.len() > 1;
-    let base = opts.layout.schema_with(opts.strings, opts.provenance);
+    let base = opts.schema();
     let schema: SchemaRef = if multi {
         let mut fields = vec![Arc::new(Field::new("source", DataType::Utf8, false))];
         fields.extend(base.fields().iter().cloned());
@@ -177,9 +177,10 @@ pub fn write_parquet(
         Layout::Nested => 50_000,
         Layout::Long => 1_000_000,
     });
-    let layout = match opts.layout {
-        Layout::Nested => "nested",
-        Layout::Long => "long",
+    let layout = match (opts.columns.is_some(), opts.layout) {
+        (true, _) => "columns",
+        (false, Layout::Nested) => "nested",
+        (false, Layout::Long) => "long",
     };
     let props = WriterProperties::builder()
         .set_compression(compression)
@@ -198,6 +199,7 @@ pub fn write_parquet(
     // is wasted work and min/max statistics prune nothing. Keys (tags,
     // codes, indicators, indices) keep both. Measured in ARCHITECTURE.md.
     let free_text: &[&[&str]] = match opts.layout {
+        _ if opts.columns.is_some() => &[],
         Layout::Nested => &[
             &["leader"],
             &["fields", "list", "item", "value"],

@@ -10,6 +10,9 @@
 //! - [`arrow`] builds Arrow RecordBatches (nested or long layout) from
 //!   parsed records; [`pipeline`] does that in parallel, in order, with
 //!   bounded memory; [`source`] opens files and compressed streams.
+//! - [`path`] is the field-path language (`245$a`, `008/35-37`);
+//!   [`columns`] builds the flat `columns` layout from paths and
+//!   [`predicate`] the `where` filter, both on [`select`]'s tag filters.
 //! - [`stats`] summarises a source (what `python -m marcarrow` prints).
 //!
 //! ```
@@ -29,11 +32,14 @@
 #![warn(missing_docs)]
 
 pub mod arrow;
+pub mod columns;
 pub mod decode;
 pub mod error;
 pub mod export;
 pub mod marc8;
+pub mod path;
 pub mod pipeline;
+pub mod predicate;
 pub mod reader;
 pub mod record;
 pub mod scan;

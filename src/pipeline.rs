@@ -36,8 +36,10 @@ use arrow_schema::{ArrowError, SchemaRef};
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 
 use crate::arrow::{BatchBuilder, Layout, StringType};
+use crate::columns::{ColumnBuilder, Columns};
 use crate::decode::{DecodeOptions, EncodingMode};
 use crate::error::{ErrorPolicy, MarcError, Problem};
+use crate::predicate::{Filter, Predicate};
 use crate::reader::{process_frame, reject, Step};
 use crate::record::{ParseOptions, Parser, RecordPos};
 use crate::scan::{FrameKind, Scan, Scanner};
@@ -75,6 +77,12 @@ pub struct PipelineOptions {
     /// Add provenance columns (`record_index`, `byte_offset`,
     /// `control_number`) in front.
     pub provenance: bool,
+    /// The `columns` layout: one column per path (overrides `layout` and
+    /// `tags`).
+    pub columns: Option<Arc<Columns>>,
+    /// Deliver only the records this predicate accepts (evaluated before
+    /// anything of the record is built).
+    pub predicate: Option<Arc<Predicate>>,
     /// Chunks in flight at most; `None`: twice the threads plus two.
     pub max_in_flight: Option<usize>,
     /// Test hook: the worker for this chunk panics.
@@ -84,6 +92,16 @@ pub struct PipelineOptions {
     /// record iterator's `current_chunk`); off, they are freed as soon as
     /// the batch is built.
     pub keep_raw: bool,
+}
+
+impl PipelineOptions {
+    /// The schema of every batch these options produce.
+    pub fn schema(&self) -> SchemaRef {
+        match &self.columns {
+            Some(c) => c.schema(self.strings, self.provenance),
+            None => self.layout.schema_with(self.strings, self.provenance),
+        }
+    }
 }
 
 impl Default for PipelineOptions {
@@ -99,6 +117,8 @@ impl Default for PipelineOptions {
             decode: DecodeOptions::default(),
             tags: None,
             provenance: false,
+            columns: None,
+            predicate: None,
             max_in_flight: None,
             fail_at_chunk: None,
             keep_raw: false,
@@ -243,7 +263,7 @@ pub fn start(source: Source, opts: PipelineOptions) -> Result<BatchStream, Pipel
     let (res_tx, res_rx) = unbounded();
     let cancel = Arc::new(AtomicBool::new(false));
     let counters = Arc::new(Counters::default());
-    let schema = opts.layout.schema_with(opts.strings, opts.provenance);
+    let schema = opts.schema();
     let ctx = ReaderCtx {
         pool,
         tokens: tok_rx,
@@ -469,15 +489,27 @@ fn parse_chunk(chunk: Chunk, opts: &PipelineOptions) -> Result<ChunkOutput, Pipe
         encoding_errors: opts.decode.errors,
         pymarc: opts.decode.pymarc,
     });
-    let mut builder = BatchBuilder::new(
-        opts.layout,
-        opts.strings,
-        chunk.frames.len(),
-        chunk.data.clone(),
-    );
-    builder.set_decode_options(opts.decode);
-    builder.set_tags(opts.tags.clone());
-    builder.set_provenance(opts.provenance);
+    let mut builder = match &opts.columns {
+        Some(c) => {
+            let mut b = ColumnBuilder::new(c.clone(), opts.strings, chunk.frames.len());
+            b.set_decode_options(opts.decode);
+            b.set_provenance(opts.provenance);
+            Builder::Columns(b)
+        }
+        None => {
+            let mut b = BatchBuilder::new(
+                opts.layout,
+                opts.strings,
+                chunk.frames.len(),
+                chunk.data.clone(),
+            );
+            b.set_decode_options(opts.decode);
+            b.set_tags(opts.tags.clone());
+            b.set_provenance(opts.provenance);
+            Builder::Records(b)
+        }
+    };
+    let mut filter = opts.predicate.as_deref().map(Filter::new);
     let mut problems = Vec::new();
     let mut repairs = Vec::new();
     let mut raised = None;
@@ -497,7 +529,13 @@ fn parse_chunk(chunk: Chunk, opts: &PipelineOptions) -> Result<ChunkOutput, Pipe
             &mut repairs,
         ) {
             Step::Deliver => {
-                if let Err(e) = builder.push(pos, &parser.view(rec), &mut problems) {
+                let view = parser.view(rec);
+                let pushed = match filter.as_mut().map(|f| f.matches(&view, pos, opts.decode)) {
+                    Some(Ok(false)) => Ok(()),
+                    Some(Err(e)) => Err(e),
+                    None | Some(Ok(true)) => builder.push(pos, &view, &mut problems),
+                };
+                if let Err(e) = pushed {
                     if let Step::Raise(e) = reject(opts.policy, e, &mut problems) {
                         raised = Some(e);
                         break;
@@ -521,6 +559,49 @@ fn parse_chunk(chunk: Chunk, opts: &PipelineOptions) -> Result<ChunkOutput, Pipe
         raised,
         raw,
     })
+}
+
+/// The builder of one chunk's batch, by layout (one per chunk, on the
+/// stack: the size difference does not matter).
+#[allow(clippy::large_enum_variant)]
+enum Builder {
+    Records(BatchBuilder),
+    Columns(ColumnBuilder),
+}
+
+impl Builder {
+    fn push(
+        &mut self,
+        pos: RecordPos,
+        r: &crate::record::RecordView<'_>,
+        problems: &mut Vec<Problem>,
+    ) -> Result<(), MarcError> {
+        match self {
+            Builder::Records(b) => b.push(pos, r, problems),
+            Builder::Columns(b) => b.push(pos, r, problems),
+        }
+    }
+
+    fn records(&self) -> usize {
+        match self {
+            Builder::Records(b) => b.records(),
+            Builder::Columns(b) => b.records(),
+        }
+    }
+
+    fn decoded_records(&self) -> usize {
+        match self {
+            Builder::Records(b) => b.decoded_records(),
+            Builder::Columns(b) => b.decoded_records(),
+        }
+    }
+
+    fn finish(self) -> Result<RecordBatch, ArrowError> {
+        match self {
+            Builder::Records(b) => b.finish(),
+            Builder::Columns(b) => b.finish(),
+        }
+    }
 }
 
 impl BatchStream {

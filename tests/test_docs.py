@@ -14,6 +14,8 @@ import pytest
         "marcarrow",
         "marcarrow._marcarrow",
         "marcarrow._text",
+        "marcarrow._expr",
+        "marcarrow._scan",
         "marcarrow.exceptions",
         "marcarrow.__main__",
         "marcarrow.pymarc",

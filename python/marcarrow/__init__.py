@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from marcarrow._expr import Expr, col
 from marcarrow._marcarrow import BatchReader, __version__, _to_parquet, read_batches, summarize
+from marcarrow._scan import scan_marc
 from marcarrow.exceptions import MarcError, MarcWarning
 from marcarrow.pymarc import (
     Field,
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SAMPLE",
     "BatchReader",
+    "Expr",
     "Field",
     "Indicators",
     "Leader",
@@ -43,9 +47,11 @@ __all__ = [
     "Record",
     "Subfield",
     "__version__",
+    "col",
     "read_arrow",
     "read_batches",
     "read_polars",
+    "scan_marc",
     "summarize",
     "to_parquet",
 ]
@@ -96,10 +102,13 @@ def read_arrow(
     normalize: bool = True,
     tags: list[str] | None = None,
     provenance: bool = False,
+    columns: Mapping[str, str] | None = None,
+    where: str | Expr | None = None,
 ) -> pyarrow.Table:
     """Read MARC records into a :class:`pyarrow.Table`.
 
-    Takes the same arguments as :func:`read_batches`. Under ``strict`` a
+    Takes the same arguments as :func:`read_batches`: ``columns=`` for the
+    flat ``columns`` layout, ``where=`` to filter records. Under ``strict`` a
     malformed record raises :class:`MarcError`; under ``lenient`` and
     ``skip`` one :class:`MarcWarning` summarises the problems.
 
@@ -121,6 +130,8 @@ def read_arrow(
         normalize=normalize,
         tags=tags,
         provenance=provenance,
+        columns=columns,
+        where=where,
     )
     batches = [pa.record_batch(b) for b in reader]
     table = pa.Table.from_batches(batches, schema=pa.schema(reader))
@@ -141,6 +152,8 @@ def read_polars(
     normalize: bool = True,
     tags: list[str] | None = None,
     provenance: bool = False,
+    columns: Mapping[str, str] | None = None,
+    where: str | Expr | None = None,
 ) -> polars.DataFrame:
     """Read MARC records into a :class:`polars.DataFrame`.
 
@@ -166,6 +179,8 @@ def read_polars(
         normalize=normalize,
         tags=tags,
         provenance=provenance,
+        columns=columns,
+        where=where,
     )
     try:
         # Through the C stream: polars takes the view columns as they are.
@@ -194,6 +209,8 @@ def to_parquet(
     normalize: bool = True,
     tags: list[str] | None = None,
     provenance: bool = False,
+    columns: Mapping[str, str] | None = None,
+    where: str | Expr | None = None,
     progress: bool = False,
 ) -> dict[str, Any]:
     """Write MARC records to a Parquet file, streaming, lossless.
@@ -217,6 +234,8 @@ def to_parquet(
     386
     """
     sources = list(source) if isinstance(source, list | tuple) else [source]
+    if len(sources) > 1 and columns is not None and "source" in columns:
+        raise ValueError("column name 'source' is taken by the input names of several sources")
     summary = _to_parquet(
         sources,
         dest,
@@ -231,6 +250,8 @@ def to_parquet(
         normalize=normalize,
         tags=tags,
         provenance=provenance,
+        columns=columns,
+        where=where,
         progress=progress,
     )
     problems = summary["errors"]

@@ -3,6 +3,8 @@
     marcarrow                          summarise the bundled sample
     marcarrow stats IN... [--json]     records, encodings, types, tags, subfields, problems
     marcarrow convert IN... -o OUT     MARC to Parquet (``-`` reads standard input)
+    marcarrow select IN --columns 'id=001,title=245$a' [--where ...] -o OUT.csv|.tsv|.parquet
+                                       a flat table of chosen values
     marcarrow dump IN [--limit N]      records in pymarc's text format
 
 ``marcarrow FILE...`` (no command) is ``marcarrow stats FILE...``.
@@ -28,7 +30,7 @@ from marcarrow import _marcarrow
 from marcarrow._text import format_record
 
 EXIT_OK, EXIT_MARC, EXIT_USAGE, EXIT_IO, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-COMMANDS = ("stats", "convert", "dump")
+COMMANDS = ("stats", "convert", "select", "dump")
 
 
 class _Fail(Exception):
@@ -125,11 +127,14 @@ def cmd_convert(args: argparse.Namespace) -> int:
             encoding=args.encoding,
             encoding_errors=args.encoding_errors,
             tags=args.tags.split(",") if args.tags else None,
+            where=args.where,
             provenance=args.provenance,
             progress=progress,
         )
     except marcarrow.MarcError as e:
         raise _marc_failure(", ".join(args.files), e) from e
+    except ValueError as e:  # a malformed --tags or --where
+        raise _Fail(EXIT_USAGE, str(e)) from e
     except OSError as e:
         raise _Fail(EXIT_IO, f"{e.filename or args.output}: {e.strerror or e}") from e
     if not args.quiet:
@@ -143,6 +148,90 @@ def cmd_convert(args: argparse.Namespace) -> int:
             print(f"  {p['message']}", file=sys.stderr)
         if len(s["errors"]) > 20:
             print(f"  ... and {len(s['errors']) - 20} more problems", file=sys.stderr)
+    return EXIT_OK
+
+
+def _columns_arg(text: str) -> dict[str, str]:
+    """``id=001,title=245$a`` (a bare path names its own column)."""
+    out: dict[str, str] = {}
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, eq, path = item.partition("=")
+        name, path = (name.strip(), path.strip()) if eq else (item, item)
+        if name in out:
+            raise _Fail(EXIT_USAGE, f"--columns: column name {name!r} is used twice")
+        out[name] = path
+    if not out:
+        raise _Fail(EXIT_USAGE, "--columns: name at least one column (id=001,title=245$a)")
+    return out
+
+
+def _cell(v: Any, sep: str) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, list):
+        return sep.join(v)
+    return str(v)
+
+
+def cmd_select(args: argparse.Namespace) -> int:
+    import csv
+
+    import pyarrow as pa
+
+    src = _read_source(args.file)
+    columns = _columns_arg(args.columns)
+    out = args.output
+    kind = "csv" if out == "-" else os.path.splitext(out)[1].lower().lstrip(".")
+    if kind not in ("csv", "tsv", "parquet"):
+        raise _Fail(EXIT_USAGE, f"{out}: the output must end in .csv, .tsv or .parquet (or be -)")
+    opts: dict[str, Any] = {
+        "columns": columns,
+        "where": args.where,
+        "errors": args.errors,
+        "encoding": args.encoding,
+        "provenance": args.provenance,
+        "threads": args.threads,
+    }
+    try:
+        if kind == "parquet":
+            s = marcarrow.to_parquet(src, out, **opts)
+            records, problems = s["records"], s["errors"]
+        else:
+            reader = marcarrow.read_batches(src, **opts)
+            tmp = None if out == "-" else f"{out}.{os.getpid()}.tmp"
+            f = sys.stdout if tmp is None else open(tmp, "w", newline="", encoding="utf-8")
+            try:
+                w = csv.writer(f, delimiter="\t" if kind == "tsv" else ",", lineterminator="\n")
+                w.writerow(pa.schema(reader).names)
+                records = 0
+                for batch in reader:
+                    b = pa.record_batch(batch)
+                    cols = [c.to_pylist() for c in b.columns]
+                    for row in zip(*cols, strict=True):
+                        w.writerow([_cell(v, args.list_separator) for v in row])
+                    records += b.num_rows
+            except BaseException:
+                if tmp is not None:
+                    f.close()
+                    os.unlink(tmp)
+                raise
+            if tmp is not None:
+                f.close()
+                os.replace(tmp, out)
+            problems = reader.errors
+    except ValueError as e:
+        if isinstance(e, marcarrow.MarcError):
+            raise _marc_failure(args.file, e) from e
+        raise _Fail(EXIT_USAGE, str(e)) from e
+    except OSError as e:
+        raise _Fail(EXIT_IO, f"{e.filename or out}: {e.strerror or e}") from e
+    if not args.quiet:
+        print(f"{records:,} records -> {out}", file=sys.stderr)
+        for p in problems[:20]:
+            print(f"  {p['message']}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -210,12 +299,48 @@ def _parser() -> argparse.ArgumentParser:
         help="keep only these tags, comma-separated (X: any), e.g. 001,245,6XX",
     )
     cv.add_argument(
+        "--where",
+        default=None,
+        help="keep only records that match, e.g. \"008/35-37 == 'ger'\" (docs/columns.md)",
+    )
+    cv.add_argument(
         "--provenance",
         action="store_true",
         help="add record_index, byte_offset and control_number (001) columns",
     )
     cv.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     policy(cv, "strict")
+
+    se = sub.add_parser(
+        "select",
+        help="a flat table of chosen values: CSV, TSV or Parquet",
+        description="One row per record, one column per path. Quote paths from the shell: "
+        "--columns 'id=001,title=245$a[0],subjects=650$a'. In CSV/TSV a list "
+        "column's values are joined with --list-separator.",
+    )
+    se.add_argument("file", help="a MARC file, or - for standard input")
+    se.add_argument(
+        "--columns",
+        required=True,
+        help="name=path,... (paths: 001, 245$a, 245$a[0], 650{_0}$a, 008/35-37, LDR/06)",
+    )
+    se.add_argument(
+        "--where", default=None, help="keep only records that match, e.g. \"650$a ~ 'Homeopathy'\""
+    )
+    se.add_argument(
+        "-o", "--output", required=True, help="OUT.csv, OUT.tsv, OUT.parquet, or - (CSV to stdout)"
+    )
+    se.add_argument(
+        "--list-separator", default="|", help="joins list values in CSV/TSV (default |)"
+    )
+    se.add_argument(
+        "--provenance",
+        action="store_true",
+        help="add record_index, byte_offset and control_number (001) columns",
+    )
+    se.add_argument("--threads", type=int, default=None)
+    se.add_argument("-q", "--quiet", action="store_true", help="no summary on standard error")
+    policy(se, "strict")
 
     dp = sub.add_parser("dump", help="print records in pymarc's text format")
     dp.add_argument("file", help="a MARC file, or - for standard input")
@@ -232,7 +357,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command is None:
         args = _parser().parse_args(["stats", *argv])
-    handler = {"stats": cmd_stats, "convert": cmd_convert, "dump": cmd_dump}[args.command]
+    handler = {
+        "stats": cmd_stats,
+        "convert": cmd_convert,
+        "select": cmd_select,
+        "dump": cmd_dump,
+    }[args.command]
     try:
         return handler(args)
     except _Fail as e:

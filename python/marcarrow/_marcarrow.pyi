@@ -1,8 +1,10 @@
 """Type stubs for the native module ``marcarrow._marcarrow``."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from os import PathLike
 from typing import Any, Literal, final
+
+from marcarrow._expr import Expr
 
 __all__ = [
     "BatchReader",
@@ -79,6 +81,8 @@ def read_batches(
     normalize: bool = True,
     tags: list[str] | None = None,
     provenance: bool = False,
+    columns: Mapping[str, str] | None = None,
+    where: str | Expr | None = None,
     _max_in_flight: int | None = None,
     _fail_at_chunk: int | None = None,
 ) -> BatchReader:
@@ -110,8 +114,15 @@ def read_batches(
     being decoded, the leader is always kept, and ``field_index`` stays the
     position in the whole record. ``provenance``: add ``record_index``
     (nested layout), ``byte_offset`` and ``control_number`` (001) columns
-    in front. The GIL is released while Rust reads and
-    parses.
+    in front. ``columns``: ``{"name": "path", ...}`` gives the flat
+    ``columns`` layout, one column per path (``"245$a"``, ``"008/07-10"``,
+    ``"LDR/06"``, ``"650{_0}$a"``; ``list<string>`` columns, or a nullable
+    string for a path ending in ``[n]``; see ``docs/columns.md``).
+    ``where``: deliver only the records a condition accepts
+    (``"650$a ~ 'Homeopathy' and 008/35-37 == 'ger'"``, or
+    ``marcarrow.col("008/35-37") == "ger"``), evaluated in Rust before
+    anything of a record is built. The GIL is released while Rust
+    reads and parses.
 
     >>> import marcarrow
     >>> r = marcarrow.read_batches(marcarrow.SAMPLE, layout="long")
@@ -159,6 +170,8 @@ def _to_parquet(
     normalize: bool = True,
     tags: list[str] | None = None,
     provenance: bool = False,
+    columns: Mapping[str, str] | None = None,
+    where: str | Expr | None = None,
     progress: bool = False,
 ) -> dict[str, Any]:
     """Native half of :func:`marcarrow.to_parquet`."""

@@ -303,7 +303,7 @@ impl PyBatchReader {
 /// >>> reader.errors
 /// []
 #[pyfunction]
-#[pyo3(signature = (source, *, layout = "nested", batch_size = None, threads = None, errors = "strict", string_type = "string", encoding = "auto", encoding_errors = "strict", normalize = true, tags = None, provenance = false, _max_in_flight = None, _fail_at_chunk = None))]
+#[pyo3(signature = (source, *, layout = "nested", batch_size = None, threads = None, errors = "strict", string_type = "string", encoding = "auto", encoding_errors = "strict", normalize = true, tags = None, provenance = false, columns = None, r#where = None, _max_in_flight = None, _fail_at_chunk = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn read_batches(
     py: Python<'_>,
@@ -318,6 +318,8 @@ pub(crate) fn read_batches(
     normalize: bool,
     tags: Option<Vec<String>>,
     provenance: bool,
+    columns: Option<&Bound<'_, PyAny>>,
+    r#where: Option<&Bound<'_, PyAny>>,
     _max_in_flight: Option<usize>,
     _fail_at_chunk: Option<u64>,
 ) -> PyResult<PyBatchReader> {
@@ -335,6 +337,7 @@ pub(crate) fn read_batches(
     opts.max_in_flight = _max_in_flight;
     opts.provenance = provenance;
     opts.fail_at_chunk = _fail_at_chunk;
+    apply_selection(&mut opts, columns, r#where)?;
     let src = detect_source(py, source)?;
     let stream = pipeline::start(src, opts).map_err(|e| pipeline_err(py, e))?;
     Ok(PyBatchReader {
@@ -343,6 +346,74 @@ pub(crate) fn read_batches(
         counters: stream.counters(),
         stream: Mutex::new(Some(stream)),
     })
+}
+
+/// The text of `where=`: a string, or a `marcarrow.col(...)` condition
+/// (`marcarrow._expr.Expr`, whose `str()` is the string form).
+fn where_text(w: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(s) = w.cast::<PyString>() {
+        return Ok(s.to_str()?.to_string());
+    }
+    let expr = w.py().import("marcarrow._expr")?.getattr("Expr")?;
+    if w.is_instance(&expr)? {
+        return Ok(w.str()?.to_str()?.to_string());
+    }
+    Err(PyTypeError::new_err(format!(
+        "where must be a str or a marcarrow.col(...) condition, not {}",
+        w.get_type().name()?
+    )))
+}
+
+/// Adds `columns=` and `where=` to `opts` (after `provenance` and `tags`
+/// are set, which they are checked against).
+pub(crate) fn apply_selection(
+    opts: &mut PipelineOptions,
+    columns: Option<&Bound<'_, PyAny>>,
+    r#where: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
+    let bad = |e: String| PyValueError::new_err(e);
+    if let Some(c) = columns {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        let items = c.call_method0("items").map_err(|_| {
+            PyTypeError::new_err(
+                "columns must be a dict of column name to path, such as {\"title\": \"245$a\"}",
+            )
+        })?;
+        for item in items.try_iter()? {
+            let (name, path): (String, String) = item?
+                .extract()
+                .map_err(|_| PyTypeError::new_err("columns must map str names to str paths"))?;
+            pairs.push((name, path));
+        }
+        if opts.layout != Layout::Nested {
+            return Err(bad(
+                "columns= makes its own flat layout: leave layout at its default".into(),
+            ));
+        }
+        if opts.tags.is_some() {
+            return Err(bad(
+                "tags= applies to the nested and long layouts, not with columns= (paths name their tags)"
+                    .into(),
+            ));
+        }
+        if opts.provenance {
+            if let Some((n, _)) = pairs.iter().find(|(n, _)| {
+                ["record_index", "byte_offset", "control_number"].contains(&n.as_str())
+            }) {
+                return Err(bad(format!(
+                    "column name {n:?} is taken by a provenance column"
+                )));
+            }
+        }
+        let cols = crate::columns::Columns::new(pairs).map_err(|e| bad(e.to_string()))?;
+        opts.columns = Some(Arc::new(cols));
+    }
+    if let Some(w) = r#where {
+        let w = where_text(w)?;
+        let p = crate::predicate::Predicate::parse(&w).map_err(|e| bad(e.to_string()))?;
+        opts.predicate = Some(Arc::new(p));
+    }
+    Ok(())
 }
 
 /// Parses the options shared by `read_batches` and `to_parquet`.

@@ -7,13 +7,13 @@ use pyo3::types::{PyDict, PyList, PyString};
 use crate::export::{self, Compression, ExportError, Input, ParquetOptions};
 use crate::pipeline::PipelineError;
 
-use super::batches::{detect_source, pipeline_options};
+use super::batches::{apply_selection, detect_source, pipeline_options};
 use super::errors;
 
 /// Writes every record of `sources` (a list) to the Parquet file `dest`;
 /// returns a summary dict. See `marcarrow.to_parquet`.
 #[pyfunction]
-#[pyo3(signature = (sources, dest, *, layout = "nested", compression = "zstd", compression_level = None, row_group_size = None, threads = None, errors = "strict", encoding = "auto", encoding_errors = "strict", normalize = true, tags = None, provenance = false, progress = false))]
+#[pyo3(signature = (sources, dest, *, layout = "nested", compression = "zstd", compression_level = None, row_group_size = None, threads = None, errors = "strict", encoding = "auto", encoding_errors = "strict", normalize = true, tags = None, provenance = false, columns = None, r#where = None, progress = false))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn _to_parquet<'py>(
     py: Python<'py>,
@@ -30,6 +30,8 @@ pub(crate) fn _to_parquet<'py>(
     normalize: bool,
     tags: Option<Vec<String>>,
     provenance: bool,
+    columns: Option<&Bound<'py, PyAny>>,
+    r#where: Option<&Bound<'py, PyAny>>,
     progress: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let mut opts = pipeline_options(
@@ -44,6 +46,7 @@ pub(crate) fn _to_parquet<'py>(
         tags,
     )?;
     opts.provenance = provenance;
+    apply_selection(&mut opts, columns, r#where)?;
     let compression = match (compression, compression_level) {
         ("zstd", level) => Compression::Zstd(level),
         ("snappy", None) => Compression::Snappy,
