@@ -51,7 +51,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from pipeline import corpus, head  # noqa: E402
+from pipeline import corpus, head, vmhwm_mb  # noqa: E402
 
 VENV = Path(os.environ.get("MARCARROW_PEERS_VENV", HERE / ".venv-peers"))
 # marctable 0.8.0 needs Python 3.12; 0.5.0 is the newest that installs on 3.11.
@@ -81,13 +81,6 @@ LONG_COLUMNS = ("record_index", "field_index", "tag", "ind1", "ind2", "subfield_
 
 # --------------------------------------------------------------------------
 # The child: one tool doing one task, timed after its imports.
-
-
-def vmhwm_mb() -> float:
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def peer_table(mod, path: Path):
