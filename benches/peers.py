@@ -51,7 +51,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from pipeline import corpus, head, vmhwm_mb  # noqa: E402
+from pipeline import corpus, head, iterate, vmhwm_mb  # noqa: E402
 
 VENV = Path(os.environ.get("MARCARROW_PEERS_VENV", HERE / ".venv-peers"))
 # marctable 0.8.0 needs Python 3.12; 0.5.0 is the newest that installs on 3.11.
@@ -140,17 +140,6 @@ def marcarrow_select(path: Path):
         .list.first()
         .alias("title"),
     )
-
-
-def iterate(reader) -> int:
-    n = 0
-    for r in reader:
-        try:
-            r["245"]["a"]
-        except (KeyError, TypeError):
-            pass  # a record without 245 (or its $a)
-        n += 1
-    return n
 
 
 def job(task: str, tool: str, path: Path, out: Path):
