@@ -51,7 +51,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from pipeline import corpus, head, iterate, vmhwm_mb  # noqa: E402
+from pipeline import corpus, head, iterate, uva_repeated, vmhwm_mb  # noqa: E402
 
 VENV = Path(os.environ.get("MARCARROW_PEERS_VENV", HERE / ".venv-peers"))
 # marctable 0.8.0 needs Python 3.12; 0.5.0 is the newest that installs on 3.11.
@@ -65,7 +65,6 @@ PEERS = [
     "pyarrow",
     "polars",
 ]
-UVA = ROOT.parent / "shared" / "data" / "uva-marc8-2000.mrc"
 TASKS = {
     "table": (
         "every field and subfield into a pyarrow table",
@@ -341,15 +340,6 @@ def measure(task: str, tools: list[str], path: Path, runs: int, out: Path) -> li
             }
         )
     return rows
-
-
-def uva_repeated(mb: float) -> tuple[Path, int]:
-    one = UVA.read_bytes()
-    reps = max(1, round(mb * 1e6 / len(one)))
-    path = Path(tempfile.gettempdir()) / f"marcarrow-uva-x{reps}.mrc"
-    if not path.exists() or path.stat().st_size != len(one) * reps:
-        path.write_bytes(one * reps)
-    return path, 2000 * reps
 
 
 def label(tool: str, versions: dict) -> str:

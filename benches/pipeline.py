@@ -42,6 +42,7 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
+UVA = Path(__file__).resolve().parents[2] / "shared" / "data" / "uva-marc8-2000.mrc"
 GATE_TWO_THREADS = 1.8
 
 
@@ -60,6 +61,15 @@ def head(src: Path, n: int) -> Path:
             end = data.index(b"\x1d", end + 1)
         dst.write_bytes(data[: end + 1])
     return dst
+
+
+def uva_repeated(mb: float) -> tuple[Path, int]:
+    one = UVA.read_bytes()
+    reps = max(1, round(mb * 1e6 / len(one)))
+    path = Path("/tmp") / f"marcarrow-uva-x{reps}.mrc"
+    if not path.exists() or path.stat().st_size != len(one) * reps:
+        path.write_bytes(one * reps)
+    return path, 2000 * reps
 
 
 def interleaved(variants: dict, runs: int) -> dict:
@@ -343,7 +353,65 @@ def rss(path: Path, full: Path) -> None:
         print(f"peak RSS streaming {p.name} ({p.stat().st_size / 1e6:.0f} MB): {out} MB")
 
 
-NAMES = ("compare", "two-threads", "fileobj", "sweep", "scaling", "rss")
+def limits(path: Path, runs: int) -> None:
+    """What the rows of benches/peers.py where marcarrow leads by less than
+    3x spend their time on: MARC-8 (decoding, NFC, building the table) and
+    the 001/245$a selection (reading against selecting)."""
+    import polars as pl
+    import pyarrow  # noqa: F401
+
+    import marcarrow
+
+    uva, n = uva_repeated(20.0)
+    mb = uva.stat().st_size / 1e6
+
+    def drain(**kw) -> None:
+        for _ in marcarrow.read_batches(uva, **kw):
+            pass
+
+    r = interleaved(
+        {
+            "read_arrow (MARC-8, NFC)": lambda: marcarrow.read_arrow(uva),
+            "read_arrow normalize=False": lambda: marcarrow.read_arrow(uva, normalize=False),
+            'read_arrow encoding="latin-1" (no MARC-8)': lambda: marcarrow.read_arrow(
+                uva, encoding="latin-1"
+            ),
+            "read_batches, batches dropped (no table)": drain,
+            "read_arrow threads=1": lambda: marcarrow.read_arrow(uva, threads=1),
+        },
+        runs,
+    )
+    print(f"MARC-8: {uva.name} ({mb:.1f} MB, {n} records), in process:")
+    for k, t in r.items():
+        print(f"  {k:44s} {t * 1000:7.1f} ms  {mb / t:7.1f} MB/s")
+
+    mb = path.stat().st_size / 1e6
+    tag = pl.element().struct.field("tag")
+
+    def select(df):
+        return df.select(
+            pl.col("fields")
+            .list.eval(pl.element().filter(tag == "001").struct.field("value"))
+            .list.first()
+        )
+
+    df = marcarrow.read_polars(path, tags=["001", "245"])
+    r = interleaved(
+        {
+            'read_polars(tags=["001", "245"])': lambda: marcarrow.read_polars(
+                path, tags=["001", "245"]
+            ),
+            "read_polars, all fields": lambda: marcarrow.read_polars(path),
+            "the 001 selection alone (polars list.eval)": lambda: select(df),
+        },
+        runs,
+    )
+    print(f"select: {path.name} ({mb:.1f} MB), in process:")
+    for k, t in r.items():
+        print(f"  {k:44s} {t * 1000:7.1f} ms  {mb / t:7.1f} MB/s")
+
+
+NAMES = ("compare", "two-threads", "fileobj", "sweep", "scaling", "rss", "limits")
 
 
 def main() -> None:
