@@ -89,6 +89,16 @@ def cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
+def load_note() -> str:
+    """The load average beside the core count, and a warning when other
+    processes already hold the cores (thread gains then say little)."""
+    load, n = os.getloadavg()[0], cores()
+    note = f"load average {load:.2f} on {n} cores"
+    if load >= n - 0.5:
+        note += ": other processes hold the cores, so thread gains are understated"
+    return note
+
+
 def vmhwm_mb() -> float:
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM"):
@@ -181,7 +191,7 @@ def two_threads(path: Path, runs: int) -> None:
         variants[(k, "seq")] = lambda f=f: (f(), f())
         variants[(k, "par")] = lambda f=f: in_threads(f, 2)
     r = interleaved(variants, runs)
-    print(f"two Python threads against one doing the same work in sequence ({cores()} cores):")
+    print(f"two Python threads against one doing the same work in sequence ({load_note()}):")
     for k in work:
         seq, par = r[(k, "seq")], r[(k, "par")]
         x = seq / par
@@ -326,6 +336,7 @@ def scaling(path: Path, runs: int) -> None:
     mb = path.stat().st_size / 1e6
     r = interleaved({t: (lambda t=t: marcarrow.read_arrow(path, threads=t)) for t in counts}, runs)
     print(f"thread scaling, read_arrow(threads=N) on {path.name}; this machine: {n} cores")
+    print(f"  {load_note()}")
     for t in counts:
         note = f"oversubscribed ({n} cores), not scaling" if t > n else ""
         print(
