@@ -115,15 +115,22 @@ def peer_table(mod, path: Path):
     return pa.table(cols)
 
 
+# How marcarrow did a task where it has more than one way (shown in the table).
+HOW: list[str] = []
+
+
 def marcarrow_select(path: Path):
     import polars as pl
 
     import marcarrow
 
     try:
-        return marcarrow.read_polars(path, columns={"id": "001", "title": "245$a"})
+        df = marcarrow.read_polars(path, columns={"id": "001", "title": "245$a"})
+        HOW.append("columns=")
+        return df
     except TypeError:
         pass  # no columns= in this marcarrow: select from the nested layout
+    HOW.append("tags= and list.eval")
     fields = pl.col("fields")
     tag = pl.element().struct.field("tag")
     df = marcarrow.read_polars(path, tags=["001", "245"])
@@ -180,8 +187,10 @@ def job(task: str, tool: str, path: Path, out: Path):
                 with open(path, "rb") as f:
                     try:
                         reader = marcarrow.MARCReader(f)  # pymarc's signature
+                        HOW.append("file object")
                     except TypeError:
                         reader = marcarrow.MARCReader(str(path))
+                        HOW.append("path")
                     return iterate(reader)
 
             return ours
@@ -226,7 +235,8 @@ def child(task: str, tool: str, path: str, out: str) -> None:
     t0 = time.perf_counter()
     n = f()
     t = time.perf_counter() - t0
-    print(json.dumps({"seconds": t, "count": n, "rss_mb": vmhwm_mb()}))
+    how = HOW[-1] if HOW else None
+    print(json.dumps({"seconds": t, "count": n, "rss_mb": vmhwm_mb(), "how": how}))
 
 
 # --------------------------------------------------------------------------
@@ -341,6 +351,7 @@ def measure(task: str, tools: list[str], path: Path, runs: int, out: Path) -> li
                 "seconds_all": [round(s["seconds"], 4) for s in ss],
                 "rss_mb": statistics.median(rss) if rss else None,
                 "count": ss[-1]["count"],
+                "how": ss[-1].get("how"),
             }
         )
     return rows
@@ -376,7 +387,8 @@ def render(result: dict) -> str:
         where = f"{inp['name']}, {inp['records']:,} rec, {inp['mb']:.0f} MB"
         ours = next((r for r in g["rows"] if r["tool"] == "marcarrow" and "seconds" in r), None)
         for r in g["rows"]:
-            cells = [g["task"], where, label(r["tool"], v)]
+            name = label(r["tool"], v) + (f" ({r['how']})" if r.get("how") else "")
+            cells = [g["task"], where, name]
             if "seconds" not in r:
                 cells += ["not yet available"] + [""] * 6
             else:

@@ -59,7 +59,9 @@ def head(src: Path, n: int) -> Path:
         end = -1
         for _ in range(n):
             end = data.index(b"\x1d", end + 1)
-        dst.write_bytes(data[: end + 1])
+        part = dst.with_suffix(".part")
+        part.write_bytes(data[: end + 1])
+        part.replace(dst)  # a run stopped half-way leaves no short slice
     return dst
 
 
