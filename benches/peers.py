@@ -434,6 +434,9 @@ def peers_main(a: argparse.Namespace) -> None:
     plan = [("raw", "big")] + ([("raw", "small")] if small != big else []) + [("raw", "marc8")]
     plan += [(t, "marc8" if t == "marc8" else "big" if t == "select" else "small") for t in TASKS]
     only = set(a.only.split(",")) if a.only else set(TASKS) | {"raw"}
+    unknown = only - set(TASKS) - {"raw"}
+    if unknown:
+        raise SystemExit(f"--only: unknown task(s) {', '.join(sorted(unknown))}")
     plan = [p for p in plan if p[0] in only]
     info = machine()
     print(f"{info['cpu']}, {info['cores_usable']} cores; {runs} runs", flush=True)
