@@ -41,6 +41,7 @@ import json
 import os
 import platform
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -449,6 +450,7 @@ def peers_main(a: argparse.Namespace) -> None:
         rows = measure(task, tools, Path(files[key]["path"]), runs, out)
         groups.append({"task": task, "input": files[key], "rows": rows})
     info["loadavg_end"] = os.getloadavg()
+    shutil.rmtree(out)
     result = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "runs": runs,
