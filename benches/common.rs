@@ -2,6 +2,22 @@
 //! sample (with a message saying so).
 
 use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, SamplingMode, Throughput};
+
+/// Modest settings so that `cargo bench` takes a few minutes: each
+/// iteration reads the whole input (about 0.1-1 s on the corpus slice), so
+/// flat sampling, 10 samples, 1 s of warm-up and 5 s of measurement
+/// (criterion stretches it when 10 iterations need longer).
+pub fn configure(g: &mut BenchmarkGroup<'_, WallTime>, bytes: usize) {
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.sampling_mode(SamplingMode::Flat);
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_secs(1));
+    g.measurement_time(Duration::from_secs(5));
+}
 
 /// Loads the benchmark input and says which file it is.
 pub fn input() -> (String, Vec<u8>) {

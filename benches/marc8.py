@@ -19,13 +19,15 @@ import argparse
 import contextlib
 import io
 import statistics
+import sys
 import time
 import warnings
 from pathlib import Path
 
 import marcarrow
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "uva-marc8-2000.mrc"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pipeline import uva_repeated  # noqa: E402
 
 
 def main() -> None:
@@ -33,12 +35,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--mb", type=float, default=20.0)
     a = ap.parse_args()
-    one = DATA.read_bytes()
-    reps = max(1, int(a.mb * 1e6 / len(one)) + 1)
-    path = Path(f"/tmp/marcarrow-uva-x{reps}.mrc")
-    path.write_bytes(one * reps)
+    path, n = uva_repeated(a.mb)
     mb = path.stat().st_size / 1e6
-    n = 2000 * reps
     print(f"input: {path} ({mb:.1f} MB, {n} records)")
 
     variants = {

@@ -5,7 +5,7 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion};
 use marcarrow::scan::{FrameKind, Frames};
 use marcarrow::{ErrorPolicy, Reader};
 
@@ -16,8 +16,7 @@ fn bench(c: &mut Criterion) {
     let expected = memchr::memchr_iter(0x1D, &data).count();
     eprintln!("input: {name}: {} bytes, {expected} records", data.len());
     let mut g = c.benchmark_group("core");
-    g.throughput(Throughput::Bytes(data.len() as u64));
-    g.sample_size(20);
+    common::configure(&mut g, data.len());
 
     g.bench_function("count_1d_memchr", |b| {
         b.iter(|| {
