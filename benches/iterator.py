@@ -4,7 +4,7 @@
 
 FILE defaults to the first 100,000 records of the LoC corpus (cut by
 benches/pipeline.py's helpers) or, without the corpus, the bundled sample. Each step is
-timed in-process, median of ``--runs``, in the same run:
+timed in-process, median of ``--runs``, the steps taking turns:
 
 1. the pipeline alone: every nested batch of the file, in pymarc mode, as
    the iterator receives them (Rust; the GIL is released meanwhile);
@@ -28,7 +28,7 @@ from marcarrow._marcarrow import _record_blocks
 from marcarrow.pymarc.record import Record
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pipeline import corpus, head, median  # noqa: E402
+from pipeline import corpus, head, interleaved, load_note  # noqa: E402
 
 
 def corpus_slice() -> Path:
@@ -72,16 +72,15 @@ def main() -> None:
         for r in marcarrow.MARCReader(path):
             r["245"]["a"]
 
-    steps = [
-        ("pipeline: batches in pymarc mode", pipeline),
-        ("Python: a lazy Record per row", views),
-        ("Python: + record['245']", field),
-        ("Python: + ['a']", subfield),
-        ("whole loop: MARCReader + r['245']['a']", whole),
-    ]
-    print(f"{path}: {n:,} records, median of {args.runs}")
-    for name, fn in steps:
-        t = median(fn, args.runs)
+    steps = {
+        "pipeline: batches in pymarc mode": pipeline,
+        "Python: a lazy Record per row": views,
+        "Python: + record['245']": field,
+        "Python: + ['a']": subfield,
+        "whole loop: MARCReader + r['245']['a']": whole,
+    }
+    print(f"{path}: {n:,} records, median of {args.runs}, steps interleaved; {load_note()}")
+    for name, t in interleaved(steps, args.runs).items():
         print(f"  {name:42s} {t:7.3f} s  {t / n * 1e6:6.2f} us/record  {n / t:>10,.0f} rec/s")
 
 

@@ -28,7 +28,8 @@ round after round (interleaved), and each number is the median of the runs.
 Whole process: the subprocess's wall time (interpreter start, imports, the
 work). In process: around the call only, after the imports. Peak RSS: the
 child's VmHWM. Results go to ``benches/results/peers-DATE.{md,json}`` and
-``peers-latest.{md,json}`` (``--quick``: ``peers-quick.*``, not kept).
+``peers-latest.{md,json}`` (``--quick``: ``peers-quick.*``, not kept; ``--only``:
+``peers-DATE-TASKS.*``, beside the full table, not replacing it).
 """
 
 from __future__ import annotations
@@ -464,7 +465,13 @@ def peers_main(a: argparse.Namespace) -> None:
     print(text)
     res = HERE / "results"
     res.mkdir(exist_ok=True)
-    names = ["peers-quick"] if a.quick else [f"peers-{result['date'][:10]}", "peers-latest"]
+    if a.quick:
+        names = ["peers-quick"]
+    elif a.only:
+        # A partial run must not replace the full table.
+        names = [f"peers-{result['date'][:10]}-{a.only.replace(',', '-')}"]
+    else:
+        names = [f"peers-{result['date'][:10]}", "peers-latest"]
     for n in names:
         (res / f"{n}.md").write_text(f"# marcarrow and its peers\n\n{text}")
         (res / f"{n}.json").write_text(json.dumps(result, indent=2) + "\n")
