@@ -18,7 +18,7 @@ step "format and lint"
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 cargo clippy --all-targets --features python -- -D warnings
-"$py" -m ruff check python tests benches scripts
+"$py" -m ruff check python tests benches scripts notebooks
 "$py" -m ruff format --check python tests benches scripts
 
 step "cargo test"

@@ -291,46 +291,27 @@ def test_record_from_bytes_and_its_errors() -> None:
 # -- unit tests per class and method -------------------------------------
 
 
-def make_record() -> mp.Record:
-    r = mp.Record()
+def make_record(lib: Any = mp) -> Any:
+    """The same small record, built with ``lib`` (marcarrow.pymarc or pymarc)."""
+    r = lib.Record()
     r.add_field(
-        mp.Field(tag="001", data="ocm 123"),
-        mp.Field(
+        lib.Field(tag="001", data="ocm 123"),
+        lib.Field(
             tag="245",
-            indicators=mp.Indicators("1", "0"),
+            indicators=lib.Indicators("1", "0"),
             subfields=[
-                mp.Subfield("a", "The pragmatic programmer :"),
-                mp.Subfield("b", "from journeyman to master /"),
-                mp.Subfield("c", "Andrew Hunt."),
+                lib.Subfield("a", "The pragmatic programmer :"),
+                lib.Subfield("b", "from journeyman to master /"),
+                lib.Subfield("c", "Andrew Hunt."),
             ],
         ),
-        mp.Field(tag="650", indicators=["", "0"], subfields=[mp.Subfield("a", "Programming")]),
-    )
-    return r
-
-
-def make_pymarc_record() -> pymarc.Record:
-    r = pymarc.Record()
-    r.add_field(
-        pymarc.Field(tag="001", data="ocm 123"),
-        pymarc.Field(
-            tag="245",
-            indicators=pymarc.Indicators("1", "0"),
-            subfields=[
-                pymarc.Subfield("a", "The pragmatic programmer :"),
-                pymarc.Subfield("b", "from journeyman to master /"),
-                pymarc.Subfield("c", "Andrew Hunt."),
-            ],
-        ),
-        pymarc.Field(
-            tag="650", indicators=["", "0"], subfields=[pymarc.Subfield("a", "Programming")]
-        ),
+        lib.Field(tag="650", indicators=["", "0"], subfields=[lib.Subfield("a", "Programming")]),
     )
     return r
 
 
 def test_built_record_matches_pymarc() -> None:
-    ours, theirs = make_record(), make_pymarc_record()
+    ours, theirs = make_record(), make_record(pymarc)
     assert str(ours) == str(theirs)
     assert ours.as_marc() == theirs.as_marc()
     assert ours.as_dict() == theirs.as_dict()
@@ -419,7 +400,7 @@ def _edited(lib: Any, rec: Any) -> Any:
 
 
 def test_edits_are_reflected_in_as_marc() -> None:
-    ours, theirs = _edited(mp, make_record()), _edited(pymarc, make_pymarc_record())
+    ours, theirs = _edited(mp, make_record()), _edited(pymarc, make_record(pymarc))
     assert str(ours) == str(theirs)
     assert ours.isbn == theirs.isbn == "0-201-6X".replace("-", "")
     assert ours.as_marc() == theirs.as_marc()

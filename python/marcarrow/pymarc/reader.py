@@ -181,6 +181,21 @@ def _chunk_at(source: Any, offset: int | None) -> bytes | None:
     return None
 
 
+def _read_text(target: Any, encoding: str, close: bool = False) -> str:
+    """The text of a file object, a path, or the string itself (pymarc's
+    text readers take all three); ``close`` closes a file object after."""
+    if hasattr(target, "read"):
+        text = target.read()
+        if close:
+            target.close()
+    elif isinstance(target, str) and os.path.exists(target):
+        with open(target, encoding=encoding) as fh:
+            text = fh.read()
+    else:
+        text = target
+    return text.decode(encoding) if isinstance(text, bytes) else str(text)
+
+
 class Reader:
     """Base class of the record readers."""
 
@@ -380,14 +395,7 @@ class JSONReader(Reader):
         self.encoding = encoding
         if hasattr(marc_target, "read"):
             self.file_handle = marc_target
-            text = marc_target.read()
-        elif isinstance(marc_target, str) and os.path.exists(marc_target):
-            with open(marc_target, encoding=encoding) as fh:
-                text = fh.read()
-        else:
-            text = marc_target
-        if isinstance(text, bytes):
-            text = text.decode(encoding)
+        text = _read_text(marc_target, encoding)
         self.records = json.loads(text, strict=False)
 
     def __iter__(self) -> Iterator[Record]:
@@ -420,16 +428,7 @@ class MARCMakerReader(Reader):
     prints it), records separated by a blank line."""
 
     def __init__(self, target: Any, encoding: str = "utf-8") -> None:
-        if hasattr(target, "read"):
-            text = target.read()
-            target.close()
-        elif isinstance(target, str) and os.path.exists(target):
-            with open(target, encoding=encoding) as fh:
-                text = fh.read()
-        else:
-            text = target
-        if isinstance(text, bytes):
-            text = text.decode(encoding)
+        text = _read_text(target, encoding, close=True)
         self.records = list(text.split("\n\n"))
         self.iter = iter(self.records)
 
