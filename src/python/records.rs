@@ -15,7 +15,6 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
-use crate::arrow::{Layout, StringType};
 use crate::error::Problem;
 use crate::pipeline::{self, BatchStream};
 
@@ -396,8 +395,6 @@ pub(crate) fn _record_blocks(
         normalize,
         None,
     )?;
-    opts.layout = Layout::Nested;
-    opts.strings = StringType::Plain;
     opts.provenance = true;
     opts.decode.pymarc = pymarc;
     opts.keep_raw = true;
