@@ -15,8 +15,10 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use marcarrow::arrow::{BatchBuilder, Layout, StringType};
-use marcarrow::pipeline::{self, PipelineOptions, Source};
-use marcarrow::record::RecordPos;
+use marcarrow::input::Source;
+use marcarrow::marc::record::RecordPos;
+use marcarrow::pipeline;
+use marcarrow::ReadOptions;
 use marcarrow::{ErrorPolicy, Reader};
 
 mod common;
@@ -91,9 +93,9 @@ fn bench(c: &mut Criterion) {
     for t in threads {
         g.bench_function(format!("threads={t}"), |b| {
             b.iter(|| {
-                let opts = PipelineOptions {
+                let opts = ReadOptions {
                     threads: Some(t),
-                    ..PipelineOptions::default()
+                    ..ReadOptions::default()
                 };
                 let stream =
                     pipeline::start(Source::Shared(black_box(data.clone())), opts).expect("start");

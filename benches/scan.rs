@@ -6,7 +6,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use marcarrow::scan::{FrameKind, Frames};
+use marcarrow::marc::scan::{FrameKind, Frames};
 use marcarrow::{ErrorPolicy, Reader};
 
 mod common;

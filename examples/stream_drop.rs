@@ -5,7 +5,9 @@
 use std::io::Read;
 
 use marcarrow::arrow::{Layout, StringType};
-use marcarrow::pipeline::{self, PipelineOptions, Source};
+use marcarrow::input::Source;
+use marcarrow::pipeline;
+use marcarrow::ReadOptions;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -35,7 +37,7 @@ fn main() {
         (Layout::Nested, StringType::View),
         (Layout::Long, StringType::View),
     ] {
-        let opts = PipelineOptions {
+        let opts = ReadOptions {
             layout,
             strings,
             threads: Some(2),

@@ -1,19 +1,27 @@
 //! Prints a summary of each file named on the command line under each
 //! error policy: `cargo run --release --example summary -- FILE...`.
-use marcarrow::{stats, ErrorPolicy};
+use marcarrow::input::Input;
+use marcarrow::options::{Entry, ReadOptions, Value};
+use marcarrow::sink::summary;
 
 fn main() {
     for path in std::env::args().skip(1) {
-        let data = std::fs::read(&path).expect("read");
-        for p in [ErrorPolicy::Strict, ErrorPolicy::Lenient, ErrorPolicy::Skip] {
-            let s = stats::summarize_slice(&data, p);
+        for p in ["strict", "lenient", "skip"] {
+            let opts =
+                ReadOptions::from_pairs(Entry::Summary, [("errors".into(), Value::Str(p.into()))])
+                    .expect("options");
+            let source = Input::Path(path.clone().into()).open().expect("open");
+            let s = summary::summarize(source, opts).expect("read");
             println!(
-                "{path} [{}]: {} records of {} frames, {} fields, {} problems",
-                p.as_str(),
-                s.records,
+                "{path} [{p}]: {} records of {} frames, {} fields, {} problems; bytes {} = {} in records + {} skipped + {} padding",
+                s.tally.records,
                 s.frames,
-                s.fields,
-                s.problems.len()
+                s.tally.fields,
+                s.problems.len(),
+                s.bytes,
+                s.record_bytes,
+                s.skipped_bytes,
+                s.padding_bytes(),
             );
             let mut kinds = std::collections::BTreeMap::new();
             for pr in &s.problems {

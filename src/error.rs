@@ -201,6 +201,9 @@ pub struct MarcError {
     pub record_index: u64,
     /// Byte offset of the record's first byte in its source.
     pub byte_offset: u64,
+    /// Bytes of the record (or skipped stretch) at fault, where known: a
+    /// skipped piece covers `byte_offset..byte_offset + byte_length`.
+    pub byte_length: Option<u64>,
     /// Byte offset (in the source) of the offending byte, where known.
     pub error_offset: Option<u64>,
     /// The tag of the field at fault, where there is one.
@@ -222,10 +225,17 @@ impl MarcError {
         MarcError {
             record_index,
             byte_offset,
+            byte_length: None,
             error_offset: None,
             tag,
             kind,
         }
+    }
+
+    /// Sets the length of the record or stretch at fault.
+    pub fn spanning(mut self, byte_length: u64) -> Self {
+        self.byte_length = Some(byte_length);
+        self
     }
 
     /// Sets the absolute offset of the offending byte.
@@ -262,7 +272,7 @@ pub enum Action {
 }
 
 impl Action {
-    /// `"repaired"`, `"skipped"` or `"raised"`.
+    /// `"repaired"`, `"skipped"`, `"raised"` or `"replaced"`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Action::Repaired => "repaired",

@@ -1,19 +1,20 @@
 //! marcarrow: read MARC 21 records (ISO 2709) fast, into Apache Arrow.
 //!
-//! The crate is layered (see `ARCHITECTURE.md`):
+//! The folders follow the data (see `ARCHITECTURE.md`):
 //!
-//! - [`scan`] finds record boundaries in a byte stream (no allocation).
-//! - [`record`] parses one record into borrowed views of its leader,
-//!   directory, fields and subfields.
-//! - [`reader`] drives both over a slice or an `io::Read`, applying the
-//!   caller's [`ErrorPolicy`].
-//! - [`arrow`] builds Arrow RecordBatches (nested or long layout) from
-//!   parsed records; [`pipeline`] does that in parallel, in order, with
-//!   bounded memory; [`source`] opens files and compressed streams.
-//! - [`path`] is the field-path language (`245$a`, `008/35-37`);
-//!   [`columns`] builds the flat `columns` layout from paths and
-//!   [`predicate`] the `where` filter, both on [`select`]'s tag filters.
-//! - [`stats`] summarises a source (what `python -m marcarrow` prints).
+//! - [`input`]: where the bytes come from (a path, a shared buffer, any
+//!   `io::Read`), decompression recognised by magic bytes, and the record
+//!   format recognised by content.
+//! - [`marc`]: record boundaries ([`marc::scan`]), one record's fields and
+//!   subfields ([`marc::record`]), and the sequential [`Reader`] that applies
+//!   the caller's [`ErrorPolicy`].
+//! - [`decode`]: MARC-8 and the single-byte encodings into UTF-8.
+//! - [`select`]: tag filters, the path language and `where=` predicates.
+//! - [`arrow`]: one [`arrow::RecordBuilder`] per layout (nested, long,
+//!   columns).
+//! - [`pipeline`]: the parallel, ordered, bounded stream of batches.
+//! - [`sink`]: what consumes a stream (Parquet, the summary).
+//! - [`options`]: every reading option, its default and its validation.
 //!
 //! ```
 //! use marcarrow::{ErrorPolicy, Reader};
@@ -32,24 +33,19 @@
 #![warn(missing_docs)]
 
 pub mod arrow;
-pub mod columns;
 pub mod decode;
 pub mod error;
-pub mod export;
-pub mod marc8;
-pub mod path;
+pub mod input;
+pub mod marc;
+pub mod options;
 pub mod pipeline;
-pub mod predicate;
-pub mod reader;
-pub mod record;
-pub mod scan;
 pub mod select;
-pub mod source;
-pub mod stats;
+pub mod sink;
 
 #[cfg(feature = "python")]
 mod python;
 
 pub use error::{Action, ErrorKind, ErrorPolicy, MarcError, Problem, Tag};
-pub use reader::{Item, Reader};
-pub use record::{Encoding, FieldView, Parser, RecordView, Subfield};
+pub use marc::reader::{Item, Reader};
+pub use marc::record::{Encoding, FieldView, Parser, RecordView, Subfield};
+pub use options::ReadOptions;

@@ -10,12 +10,14 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::UInt64Type;
 use arrow_array::{Array, RecordBatch};
 use common::data;
+use marcarrow::arrow::columns::Columns;
 use marcarrow::arrow::{Layout, StringType};
-use marcarrow::columns::Columns;
-use marcarrow::pipeline::{self, PipelineOptions, Source};
-use marcarrow::predicate::Predicate;
+use marcarrow::input::Source;
+use marcarrow::pipeline;
+use marcarrow::select::predicate::Predicate;
+use marcarrow::ReadOptions;
 
-fn read(d: &[u8], opts: PipelineOptions) -> Vec<RecordBatch> {
+fn read(d: &[u8], opts: ReadOptions) -> Vec<RecordBatch> {
     let stream = pipeline::start(Source::Shared(bytes::Bytes::copy_from_slice(d)), opts).unwrap();
     stream.map(|b| b.unwrap()).collect()
 }
@@ -25,7 +27,7 @@ type Long = BTreeMap<u64, Vec<(String, Option<String>, Option<String>)>>;
 
 fn long(d: &[u8]) -> Long {
     let mut out = Long::new();
-    let opts = PipelineOptions {
+    let opts = ReadOptions {
         layout: Layout::Long,
         batch_size: 100,
         ..Default::default()
@@ -75,7 +77,7 @@ fn check(name: &str, strings: StringType) {
     ])
     .unwrap();
     let pred = Predicate::parse("008/35-37 == 'eng' and has 650").unwrap();
-    let opts = PipelineOptions {
+    let opts = ReadOptions {
         strings,
         batch_size: 64,
         provenance: true,

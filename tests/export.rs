@@ -5,12 +5,14 @@ mod common;
 use std::fs::File;
 
 use marcarrow::arrow::Layout;
-use marcarrow::export::{write_parquet, ExportError, Input, ParquetOptions};
-use marcarrow::pipeline::{self, PipelineOptions, Source};
+use marcarrow::input::Source;
+use marcarrow::pipeline;
+use marcarrow::sink::parquet::{write_parquet, ExportError, Named, ParquetOptions};
+use marcarrow::ReadOptions;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-fn input(name: &str, d: &[u8]) -> Input {
-    Input {
+fn input(name: &str, d: &[u8]) -> Named {
+    Named {
         name: name.into(),
         source: Source::Shared(d.to_vec().into()),
         size: Some(d.len() as u64),
@@ -34,7 +36,7 @@ fn round_trip_both_layouts() {
     let dir = std::env::temp_dir().join(format!("marcarrow-export-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for layout in [Layout::Nested, Layout::Long] {
-        let opts = PipelineOptions {
+        let opts = ReadOptions {
             layout,
             batch_size: 100_000,
             ..Default::default()
@@ -70,7 +72,7 @@ fn interrupted_export_leaves_no_file() {
         return;
     };
     let out = std::env::temp_dir().join(format!("marcarrow-int-{}.parquet", std::process::id()));
-    let opts = PipelineOptions {
+    let opts = ReadOptions {
         batch_size: 10,
         ..Default::default()
     };

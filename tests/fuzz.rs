@@ -165,7 +165,7 @@ fn mutated_records_never_panic_and_positions_hold() {
 
 #[test]
 fn marc8_decoder_never_panics_on_random_bytes() {
-    use marcarrow::marc8::{decode, Flavor, Options, Unmapped};
+    use marcarrow::decode::marc8::{decode, Flavor, Options, Unmapped};
     let cases: u64 = std::env::var("MARCARROW_FUZZ_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -214,7 +214,9 @@ fn marc8_decoder_never_panics_on_random_bytes() {
 fn mutated_marc8_records_through_the_pipeline() {
     use marcarrow::arrow::{Layout, StringType};
     use marcarrow::decode::{DecodeOptions, EncodingErrors};
-    use marcarrow::pipeline::{self, PipelineOptions, Source};
+    use marcarrow::input::Source;
+    use marcarrow::pipeline;
+    use marcarrow::ReadOptions;
     let Some(d) = common::data("uva-marc8-2000.mrc") else {
         return;
     };
@@ -235,13 +237,13 @@ fn mutated_marc8_records_through_the_pipeline() {
             (Layout::Nested, StringType::Plain, EncodingErrors::Replace),
             (Layout::Long, StringType::View, EncodingErrors::Strict),
         ] {
-            let opts = PipelineOptions {
+            let opts = ReadOptions {
                 layout,
                 strings,
                 decode: DecodeOptions {
                     errors,
                     normalize: true,
-                    pymarc: false,
+                    dialect: marcarrow::marc::Dialect::Standard,
                 },
                 policy: marcarrow::ErrorPolicy::Lenient,
                 batch_size: 7,

@@ -3,7 +3,7 @@
 
 mod common;
 
-use marcarrow::marc8::{decode, Flavor, Options, Unmapped};
+use marcarrow::decode::marc8::{decode, Flavor, Options, Unmapped};
 
 #[test]
 fn pymarc_oracle_lines_decode_exactly() {

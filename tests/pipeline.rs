@@ -6,8 +6,10 @@ mod common;
 use arrow_array::RecordBatch;
 use common::data;
 use marcarrow::arrow::{BatchBuilder, Layout, StringType};
-use marcarrow::pipeline::{self, PipelineError, PipelineOptions, Source};
-use marcarrow::record::RecordPos;
+use marcarrow::input::Source;
+use marcarrow::marc::record::RecordPos;
+use marcarrow::pipeline::{self, PipelineError};
+use marcarrow::ReadOptions;
 use marcarrow::{ErrorPolicy, Reader};
 
 /// The sequential reference: one batch of every delivered record.
@@ -32,7 +34,7 @@ fn reference(d: &[u8], layout: Layout, strings: StringType, policy: ErrorPolicy)
     b.finish().unwrap()
 }
 
-fn run(source: Source, opts: PipelineOptions) -> (RecordBatch, Option<String>, usize) {
+fn run(source: Source, opts: ReadOptions) -> (RecordBatch, Option<String>, usize) {
     let schema = opts.layout.schema(opts.strings);
     let mut stream = pipeline::start(source, opts).unwrap();
     let mut batches = Vec::new();
@@ -92,7 +94,7 @@ fn pipeline_matches_sequential_reader() {
                 let want = reference(&d, layout, strings, policy);
                 for threads in [1, 2] {
                     for batch_size in [7, 10_000] {
-                        let opts = PipelineOptions {
+                        let opts = ReadOptions {
                             layout,
                             strings,
                             policy,
@@ -129,7 +131,7 @@ fn worker_panic_becomes_an_error() {
     let Some(d) = data("loc-bib-386.mrc") else {
         return;
     };
-    let opts = PipelineOptions {
+    let opts = ReadOptions {
         batch_size: 50,
         fail_at_chunk: Some(1),
         threads: Some(2),

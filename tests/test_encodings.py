@@ -44,12 +44,12 @@ def test_bad_marc8_strict_replace_and_pymarc_flavor(name: str) -> None:
     r = marcarrow.read_batches(path, errors="skip")
     assert pa.table(r).num_rows == 0
     (problem,) = r.errors
-    assert problem["action"] == "skipped" and problem["error_offset"] > 0
+    assert problem.action == "skipped" and problem.error_offset > 0
     # replace: the record is kept, every substitution reported where it is.
     r = marcarrow.read_batches(path, encoding_errors="replace")
     ours = nested_as_tuples(pa.table(r))
     replaced = r.errors
-    assert replaced and all(p["action"] == "replaced" for p in replaced)
+    assert replaced and all(p.action == "replaced" for p in replaced)
     theirs = pymarc_records(path)
     differing = []
     for fa, fb in zip(ours[0][1], theirs[0][1], strict=True):
@@ -67,7 +67,7 @@ def test_bad_marc8_strict_replace_and_pymarc_flavor(name: str) -> None:
                     assert x == y or (x == "\ufffd" and y in " \x1b"), (x, y)
     assert len(differing) >= 1
     for p in replaced:
-        assert p["tag"] is not None and 0 < p["error_offset"] < len(data)
+        assert p.tag is not None and 0 < p.error_offset < len(data)
 
 
 def test_pymarc_flavor_matches_marc8_to_unicode_on_every_value() -> None:
@@ -143,12 +143,12 @@ def test_invalid_utf8_replace_keeps_records() -> None:
     assert t.num_rows == 298 + 69
     r = marcarrow.read_batches(path, encoding_errors="replace", errors="skip")
     pa.table(r)
-    actions = {p["action"] for p in r.errors}
+    actions = {p.action for p in r.errors}
     assert actions == {"replaced", "skipped"}
     data = path.read_bytes()
     for p in r.errors:
-        if p["action"] == "replaced":
-            assert data[p["error_offset"]] >= 0x80 and "invalid UTF-8" in p["reason"]
+        if p.action == "replaced":
+            assert data[p.error_offset] >= 0x80 and "invalid UTF-8" in p.reason
 
 
 def test_marc8_tables_are_generated_from_pymarc(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from marcarrow import _marcarrow
 
 
 def kinds(problems: list[dict]) -> Counter:
-    return Counter(p["reason"].split(" in field")[0].split(":")[0] for p in problems)
+    return Counter(p.reason.split(" in field")[0].split(":")[0] for p in problems)
 
 
 @pytest.mark.parametrize("policy", ["skip", "lenient"])
@@ -41,10 +41,10 @@ def test_pride_counts_match_pymarc(policy: str) -> None:
     assert k["invalid directory"] == bad_dir
     data = path.read_bytes()
     for p in problems:
-        assert p["action"] == "skipped"
-        assert data[p["byte_offset"] : p["byte_offset"] + 5].isdigit()
-        assert p["message"].startswith(f"record {p['record_index']} (byte {p['byte_offset']}")
-    assert sorted([r[0] for r in records] + [p["record_index"] for p in problems]) == list(
+        assert p.action == "skipped"
+        assert data[p.byte_offset : p.byte_offset + 5].isdigit()
+        assert p.message.startswith(f"record {p.record_index} (byte {p.byte_offset}")
+    assert sorted([r[0] for r in records] + [p.record_index for p in problems]) == list(
         range(383)
     )
 
@@ -66,7 +66,7 @@ def test_hathi_oversize_lenient_reads_all_five() -> None:
     path = data_file("hathi-oversize-5.mrc")
     records, problems = _marcarrow._records(str(path), errors="lenient")
     assert len(records) == 5
-    assert all(p["action"] == "repaired" for p in problems) and problems
+    assert all(p.action == "repaired" for p in problems) and problems
     big = max(records, key=lambda r: len(r[3]))
     assert big[2].startswith("99999") and len(big[3]) > 10_000
     records, problems = _marcarrow._records(str(path), errors="skip")
@@ -79,7 +79,7 @@ def test_truncated_and_empty(tmp_path: Path) -> None:
     cut = data[: last + (len(data) - last) // 2]
     records, problems = _marcarrow._records(cut, errors="skip")
     assert len(records) == 385
-    assert problems[0]["byte_offset"] == last and "truncated" in problems[0]["reason"]
+    assert problems[0].byte_offset == last and "truncated" in problems[0].reason
     assert _marcarrow._records(b"") == ([], [])
     empty = tmp_path / "empty.mrc"
     empty.write_bytes(b"")
@@ -92,7 +92,7 @@ def test_bad_records_file_policies() -> None:
     lenient = marcarrow.summarize(path, errors="lenient")
     assert (skip["records"], len(skip["problems"])) == (2, 7)
     assert lenient["records"] == 5
-    assert [p["action"] for p in lenient["problems"]].count("repaired") == 3
+    assert [p.action for p in lenient["problems"]].count("repaired") == 3
 
 
 def test_source_errors(tmp_path: Path) -> None:

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Unpack
 
 from marcarrow._expr import Expr, col
 from marcarrow._marcarrow import BatchReader, __version__, _to_parquet, read_batches, summarize
 from marcarrow._scan import scan_marc
 from marcarrow.exceptions import MarcError, MarcWarning
+from marcarrow.problems import Action, Problem
 from marcarrow.pymarc import (
     Field,
     Indicators,
@@ -33,8 +33,11 @@ if TYPE_CHECKING:
     import polars
     import pyarrow
 
+    from marcarrow._marcarrow import ParquetOptions, ReadOptions
+
 __all__ = [
     "SAMPLE",
+    "Action",
     "BatchReader",
     "Expr",
     "Field",
@@ -44,6 +47,7 @@ __all__ = [
     "MARCWriter",
     "MarcError",
     "MarcWarning",
+    "Problem",
     "Record",
     "Subfield",
     "__version__",
@@ -61,56 +65,33 @@ __all__ = [
 SAMPLE: Path = Path(str(resources.files("marcarrow") / "data" / "loc-bib-386.mrc"))
 
 
-def _warn_problems(reader: BatchReader) -> None:
-    problems = reader.errors
+def _warn_problems(problems: list[Problem], stacklevel: int = 3) -> None:
     if problems:
-        first = "; ".join(p["message"] for p in problems[:3])
+        first = "; ".join(p.message for p in problems[:3])
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         warnings.warn(
             f"{len(problems)} problem(s) in the MARC input: {first}{more}",
             MarcWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
 
 
 def _raised(reader: BatchReader) -> MarcError | None:
     """The strict-mode error a reader stopped on, as a :class:`MarcError`."""
     for p in reader.errors:
-        if p["action"] == "raised":
-            return MarcError(
-                p["message"].removesuffix(" [raised]"),
-                record_index=p["record_index"],
-                byte_offset=p["byte_offset"],
-                error_offset=p["error_offset"],
-                tag=p["tag"],
-                reason=p["reason"],
-                kind=p["kind"],
-            )
+        if p.action is Action.RAISED:
+            return MarcError.from_problem(p)
     return None
 
 
-def read_arrow(
-    source: Any,
-    *,
-    layout: Literal["nested", "long"] = "nested",
-    batch_size: int | None = None,
-    threads: int | None = None,
-    errors: Literal["strict", "lenient", "skip"] = "strict",
-    string_type: Literal["string", "string_view"] = "string",
-    encoding: Literal["auto", "utf-8", "marc-8", "latin-1", "cp1251"] = "auto",
-    encoding_errors: Literal["strict", "replace"] = "strict",
-    normalize: bool = True,
-    tags: list[str] | None = None,
-    provenance: bool = False,
-    columns: Mapping[str, str] | None = None,
-    where: str | Expr | None = None,
-) -> pyarrow.Table:
+def read_arrow(source: Any, **options: Unpack[ReadOptions]) -> pyarrow.Table:
     """Read MARC records into a :class:`pyarrow.Table`.
 
-    Takes the same arguments as :func:`read_batches`: ``columns=`` for the
-    flat ``columns`` layout, ``where=`` to filter records. Under ``strict`` a
-    malformed record raises :class:`MarcError`; under ``lenient`` and
-    ``skip`` one :class:`MarcWarning` summarises the problems.
+    Takes any input and every reading option of :func:`read_batches`
+    (``docs/options.md``): ``columns=`` for the flat ``columns`` layout,
+    ``where=`` to filter records. Under ``strict`` a malformed record raises
+    :class:`MarcError`; under ``lenient`` and ``skip`` one
+    :class:`MarcWarning` summarises the problems.
 
     >>> import marcarrow
     >>> marcarrow.read_arrow(marcarrow.SAMPLE).num_rows
@@ -118,48 +99,19 @@ def read_arrow(
     """
     import pyarrow as pa
 
-    reader = read_batches(
-        source,
-        layout=layout,
-        batch_size=batch_size,
-        threads=threads,
-        errors=errors,
-        string_type=string_type,
-        encoding=encoding,
-        encoding_errors=encoding_errors,
-        normalize=normalize,
-        tags=tags,
-        provenance=provenance,
-        columns=columns,
-        where=where,
-    )
+    reader = read_batches(source, **options)
     batches = [pa.record_batch(b) for b in reader]
     table = pa.Table.from_batches(batches, schema=pa.schema(reader))
-    _warn_problems(reader)
+    _warn_problems(reader.errors)
     return table
 
 
-def read_polars(
-    source: Any,
-    *,
-    layout: Literal["nested", "long"] = "nested",
-    batch_size: int | None = None,
-    threads: int | None = None,
-    errors: Literal["strict", "lenient", "skip"] = "strict",
-    string_type: Literal["string", "string_view"] = "string_view",
-    encoding: Literal["auto", "utf-8", "marc-8", "latin-1", "cp1251"] = "auto",
-    encoding_errors: Literal["strict", "replace"] = "strict",
-    normalize: bool = True,
-    tags: list[str] | None = None,
-    provenance: bool = False,
-    columns: Mapping[str, str] | None = None,
-    where: str | Expr | None = None,
-) -> polars.DataFrame:
+def read_polars(source: Any, **options: Unpack[ReadOptions]) -> polars.DataFrame:
     """Read MARC records into a :class:`polars.DataFrame`.
 
-    Takes the same arguments as :func:`read_batches`; strings default to
-    ``string_view``, which polars imports without converting. Errors are
-    reported as by :func:`read_arrow`.
+    Takes the options of :func:`read_batches`; ``string_type`` defaults to
+    ``"string_view"`` here, which polars imports without converting. Errors
+    are reported as by :func:`read_arrow`.
 
     >>> import marcarrow
     >>> marcarrow.read_polars(marcarrow.SAMPLE, layout="long").columns[:3]
@@ -167,21 +119,8 @@ def read_polars(
     """
     import polars as pl
 
-    reader = read_batches(
-        source,
-        layout=layout,
-        batch_size=batch_size,
-        threads=threads,
-        errors=errors,
-        string_type=string_type,
-        encoding=encoding,
-        encoding_errors=encoding_errors,
-        normalize=normalize,
-        tags=tags,
-        provenance=provenance,
-        columns=columns,
-        where=where,
-    )
+    options.setdefault("string_type", "string_view")
+    reader = read_batches(source, **options)
     try:
         # Through the C stream: polars takes the view columns as they are.
         df = pl.DataFrame(reader)
@@ -190,43 +129,35 @@ def read_polars(
         if raised is None:
             raise
         raise raised from e
-    _warn_problems(reader)
+    _warn_problems(reader.errors)
     return df
 
 
 def to_parquet(
     source: Any,
     dest: str | os.PathLike[str],
-    *,
-    layout: Literal["nested", "long"] = "nested",
-    compression: Literal["zstd", "snappy", "none"] = "zstd",
-    compression_level: int | None = None,
-    row_group_size: int | None = None,
-    threads: int | None = None,
-    errors: Literal["strict", "lenient", "skip"] = "strict",
-    encoding: Literal["auto", "utf-8", "marc-8", "latin-1", "cp1251"] = "auto",
-    encoding_errors: Literal["strict", "replace"] = "strict",
-    normalize: bool = True,
-    tags: list[str] | None = None,
-    provenance: bool = False,
-    columns: Mapping[str, str] | None = None,
-    where: str | Expr | None = None,
-    progress: bool = False,
+    **options: Unpack[ParquetOptions],
 ) -> dict[str, Any]:
     """Write MARC records to a Parquet file, streaming, lossless.
 
     ``source`` is anything :func:`read_batches` accepts, or a list of them
     (records of each in order; the file then gets a ``source`` column naming
-    each record's input). The file is written under a temporary name beside
-    ``dest`` and renamed at the end: a failed run leaves no ``dest``. Memory
-    is bounded by the pipeline and one row group (``row_group_size`` rows;
-    default 50,000 records nested, 1,000,000 rows long), whatever the input
-    size; the GIL is released while it runs. The key-value metadata holds
+    each record's input). Takes the reading options (``docs/options.md``)
+    except ``batch_size`` and ``string_type``, and the Parquet options
+    ``compression`` (``"zstd"``, ``"snappy"`` or ``"none"``),
+    ``compression_level``, ``row_group_size`` (default 50,000 records
+    nested, 1,000,000 rows long) and ``progress`` (a bar on standard error).
+
+    The file is written under a temporary name beside ``dest`` and renamed
+    at the end: a failed run leaves no ``dest``. Memory is bounded by the
+    pipeline and one row group, whatever the input size; the GIL is
+    released while it runs. The key-value metadata holds
     ``marcarrow.version``, ``marcarrow.layout`` and ``marcarrow.sources``.
 
-    Returns ``{"records", "bytes_in", "bytes_out", "seconds", "errors"}``;
-    under ``lenient``/``skip`` one :class:`MarcWarning` summarises the
-    problems, under ``strict`` a malformed record raises :class:`MarcError`.
+    Returns ``{"records", "bytes_in", "bytes_out", "seconds", "errors"}``
+    (``errors``: :class:`Problem` objects); under ``lenient``/``skip`` one
+    :class:`MarcWarning` summarises the problems, under ``strict`` a
+    malformed record raises :class:`MarcError`.
 
     >>> import marcarrow, tempfile, os
     >>> out = os.path.join(tempfile.mkdtemp(), "sample.parquet")
@@ -234,33 +165,9 @@ def to_parquet(
     386
     """
     sources = list(source) if isinstance(source, list | tuple) else [source]
+    columns = options.get("columns")
     if len(sources) > 1 and columns is not None and "source" in columns:
         raise ValueError("column name 'source' is taken by the input names of several sources")
-    summary = _to_parquet(
-        sources,
-        dest,
-        layout=layout,
-        compression=compression,
-        compression_level=compression_level,
-        row_group_size=row_group_size,
-        threads=threads,
-        errors=errors,
-        encoding=encoding,
-        encoding_errors=encoding_errors,
-        normalize=normalize,
-        tags=tags,
-        provenance=provenance,
-        columns=columns,
-        where=where,
-        progress=progress,
-    )
-    problems = summary["errors"]
-    if problems:
-        first = "; ".join(p["message"] for p in problems[:3])
-        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-        warnings.warn(
-            f"{len(problems)} problem(s) in the MARC input: {first}{more}",
-            MarcWarning,
-            stacklevel=2,
-        )
+    summary = _to_parquet(sources, dest, **options)
+    _warn_problems(summary["errors"], stacklevel=2)
     return summary

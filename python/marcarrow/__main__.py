@@ -27,7 +27,6 @@ from typing import Any
 
 import marcarrow
 from marcarrow import _marcarrow
-from marcarrow._text import format_record
 
 EXIT_OK, EXIT_MARC, EXIT_USAGE, EXIT_IO, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 COMMANDS = ("stats", "convert", "select", "dump")
@@ -40,21 +39,23 @@ class _Fail(Exception):
 
 
 def _read_source(name: str) -> Any:
-    """A command-line input: ``-`` is standard input, anything else a path."""
-    if name == "-":
-        return sys.stdin.buffer
-    if os.path.isdir(name):
-        raise _Fail(EXIT_IO, f"{name}: is a directory")
-    if not os.path.exists(name):
-        raise _Fail(EXIT_IO, f"{name}: no such file")
-    return name
+    """A command-line input: ``-`` is standard input, anything else a path
+    (opened, and any error reported, by the one input layer)."""
+    return sys.stdin.buffer if name == "-" else name
 
 
 def _marc_failure(name: str, e: marcarrow.MarcError) -> _Fail:
     hint = ""
-    if e.record_index == 0 and e.byte_offset == 0:
+    if e.kind != "UnsupportedFormat" and e.record_index == 0 and e.byte_offset == 0:
         hint = " (is this a MARC 21 / ISO 2709 file?)"
     return _Fail(EXIT_MARC, f"{name}: {e}{hint}")
+
+
+def _problem_lines(problems: list[marcarrow.Problem], indent: str, limit: int = 20) -> list[str]:
+    lines = [f"{indent}{p.message}" for p in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(f"{indent}... and {len(problems) - limit} more problems")
+    return lines
 
 
 def _stats_table(name: str, s: dict[str, Any], top: int) -> str:
@@ -62,6 +63,10 @@ def _stats_table(name: str, s: dict[str, Any], top: int) -> str:
     lines.append(
         f"  records: {s['records']:,} ({s['frames']:,} found), {s['bytes']:,} bytes, "
         f"{s['fields']:,} fields, {s['subfields']:,} subfields"
+    )
+    lines.append(
+        f"  bytes: {s['record_bytes']:,} in records + {s['skipped_bytes']:,} skipped + "
+        f"{s['padding_bytes']:,} padding = {s['bytes']:,}"
     )
     enc = ", ".join(f"{k} {v:,}" for k, v in sorted(s["encodings"]))
     lines.append(f"  encodings: {enc or '-'}")
@@ -75,13 +80,14 @@ def _stats_table(name: str, s: dict[str, Any], top: int) -> str:
         left = f"{tags[i][0]} {tags[i][1]:>10,}" if i < len(tags) else " " * 14
         right = f"{codes[i][0]} {codes[i][1]:>10,}" if i < len(codes) else ""
         lines.append(f"    {left}        {right}".rstrip())
-    problems = s["problems"]
-    lines.append(f"  problems: {len(problems)}")
-    for p in problems[:20]:
-        lines.append(f"    {p['message']}")
-    if len(problems) > 20:
-        lines.append(f"    ... and {len(problems) - 20} more")
+    lines.append(f"  problems: {len(s['problems'])}")
+    lines.extend(_problem_lines(s["problems"], "    "))
     return "\n".join(lines)
+
+
+def _not_marc(s: dict[str, Any]) -> bool:
+    """Nothing in the input could be read as a record."""
+    return s["records"] == 0 and s["skipped_bytes"] > 0 and s["error"] is None
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -89,24 +95,29 @@ def cmd_stats(args: argparse.Namespace) -> int:
     status = EXIT_OK
     reports = []
     for f in files:
-        src = _read_source(f)
-        data = src.read() if f == "-" else src
         try:
-            s = marcarrow.summarize(data, errors=args.errors)
-        except OSError as e:
-            raise _Fail(EXIT_IO, f"{f}: {e.strerror or e}") from e
+            s = marcarrow.summarize(_read_source(f), errors=args.errors, encoding=args.encoding)
+        except marcarrow.MarcError as e:
+            raise _marc_failure(f, e) from e
         err = s.pop("error")
-        if err is not None:
+        not_marc = _not_marc({**s, "error": err})
+        if err is not None or not_marc:
             status = EXIT_MARC
         if args.json:
-            s["problems"] = [dict(p) for p in s["problems"]]
+            s["problems"] = [p.as_dict() for p in s["problems"]]
             s["error"] = None if err is None else str(err)
+            s["not_marc"] = not_marc
             reports.append({"file": f, **s})
         else:
             name = f if args.files else f"{f} (bundled sample)"
             print(_stats_table(name, s, args.top))
             if err is not None:
                 print(f"  stopped by: {err}")
+            if not_marc:
+                print(
+                    f"marcarrow: {f}: not MARC 21 (ISO 2709): no record in {s['bytes']:,} bytes",
+                    file=sys.stderr,
+                )
     if args.json:
         print(json.dumps(reports if len(reports) > 1 else reports[0], indent=2, default=list))
     return status
@@ -133,10 +144,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
         )
     except marcarrow.MarcError as e:
         raise _marc_failure(", ".join(args.files), e) from e
-    except ValueError as e:  # a malformed --tags or --where
+    except (ValueError, TypeError) as e:  # a malformed --tags or --where
         raise _Fail(EXIT_USAGE, str(e)) from e
-    except OSError as e:
-        raise _Fail(EXIT_IO, f"{e.filename or args.output}: {e.strerror or e}") from e
     if not args.quiet:
         rate = s["bytes_in"] / s["seconds"] / 1e6 if s["seconds"] else 0.0
         print(
@@ -144,10 +153,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
             f"({s['bytes_out']:,} bytes) in {s['seconds']:.2f} s ({rate:.0f} MB/s)",
             file=sys.stderr,
         )
-        for p in s["errors"][:20]:
-            print(f"  {p['message']}", file=sys.stderr)
-        if len(s["errors"]) > 20:
-            print(f"  ... and {len(s['errors']) - 20} more problems", file=sys.stderr)
+        if s["errors"]:
+            print("\n".join(_problem_lines(s["errors"], "  ")), file=sys.stderr)
     return EXIT_OK
 
 
@@ -222,36 +229,51 @@ def cmd_select(args: argparse.Namespace) -> int:
                 f.close()
                 os.replace(tmp, out)
             problems = reader.errors
-    except ValueError as e:
-        if isinstance(e, marcarrow.MarcError):
-            raise _marc_failure(args.file, e) from e
+    except marcarrow.MarcError as e:
+        raise _marc_failure(args.file, e) from e
+    except (ValueError, TypeError) as e:
         raise _Fail(EXIT_USAGE, str(e)) from e
-    except OSError as e:
-        raise _Fail(EXIT_IO, f"{e.filename or out}: {e.strerror or e}") from e
     if not args.quiet:
         print(f"{records:,} records -> {out}", file=sys.stderr)
-        for p in problems[:20]:
-            print(f"  {p['message']}", file=sys.stderr)
+        if problems:
+            print("\n".join(_problem_lines(problems, "  ")), file=sys.stderr)
     return EXIT_OK
 
 
 def cmd_dump(args: argparse.Namespace) -> int:
-    src = _read_source(args.file)
-    data = src.read() if args.file == "-" else src
+    """Streams records through the pipeline and prints each as pymarc's
+    ``str(record)`` does (the one text formatter: ``Field.__str__``)."""
+    from marcarrow.pymarc.record import Record
+
+    # Small batches: the first record is printed as soon as it is read,
+    # also from a slow pipe, and --limit stops the reading early.
+    batch = max(1, min(args.limit, 256)) if args.limit else 256
+    blocks = _marcarrow._record_blocks(
+        _read_source(args.file),
+        pymarc=False,
+        errors=args.errors,
+        encoding=args.encoding,
+        encoding_errors="replace",
+        batch_size=batch,
+    )
+    printed = 0
+    out = sys.stdout
     try:
-        records, problems = _marcarrow._records(
-            data, errors=args.errors, decode=True, encoding=args.encoding, limit=args.limit
-        )
+        for block, problems in blocks:
+            for p in problems:
+                print(f"marcarrow: {p.message}", file=sys.stderr)
+            for row in range(0 if block is None else len(block)):
+                if args.limit is not None and printed >= args.limit:
+                    out.flush()
+                    return EXIT_OK
+                out.write(str(Record._view(block, row, False, True)))
+                out.write("\n")
+                printed += 1
+            out.flush()
     except marcarrow.MarcError as e:
         raise _marc_failure(args.file, e) from e
-    except OSError as e:
-        raise _Fail(EXIT_IO, f"{args.file}: {e.strerror or e}") from e
-    out = sys.stdout
-    for _index, _offset, leader, fields in records:
-        out.write(format_record(leader, fields))
-        out.write("\n")
-    for p in problems:
-        print(f"marcarrow: {p['message']}", file=sys.stderr)
+    finally:
+        blocks.close()
     return EXIT_OK
 
 
@@ -372,9 +394,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("marcarrow: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # `marcarrow dump big.mrc | head`: not an error.
-        sys.stderr.close()
+        # `marcarrow dump big.mrc | head`: not an error. Point stdout at
+        # nothing so that Python's exit flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except OSError as e:
+        # Missing, a directory, no permission, disk full: the path is in it.
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"marcarrow: {where}{e.strerror or e}", file=sys.stderr)
+        return EXIT_IO
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
 """Type stubs for the native module ``marcarrow._marcarrow``."""
 
+import io
+import socket
 from collections.abc import Iterator, Mapping, Sequence
 from os import PathLike
-from typing import Any, Literal, final
+from typing import IO, Any, Literal, TypedDict, Unpack, final
 
 from marcarrow._expr import Expr
+from marcarrow.problems import Problem
 
 __all__ = [
     "BatchReader",
@@ -14,6 +17,7 @@ __all__ = [
     "_marc8_decode",
     "_to_parquet",
     "_record_blocks",
+    "_read_options",
     "_Block",
     "_BlockReader",
     "__version__",
@@ -22,6 +26,8 @@ __all__ = [
 __version__: str
 
 _Path = str | PathLike[str]
+#: Every kind of input an entry point takes.
+Source = _Path | bytes | bytearray | memoryview | io.BytesIO | IO[bytes] | socket.socket
 _Policy = Literal["strict", "lenient", "skip"]
 _Layout = Literal["nested", "long"]
 
@@ -53,8 +59,8 @@ class BatchReader:
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
     def __arrow_c_schema__(self) -> object: ...
     @property
-    def errors(self) -> list[dict[str, Any]]:
-        """Problems reported so far (``record_index``, ``byte_offset``, ...)."""
+    def errors(self) -> list[Problem]:
+        """Problems reported so far."""
     @property
     def records_read(self) -> int:
         """Records delivered so far through iteration."""
@@ -68,74 +74,71 @@ class BatchReader:
     def close(self) -> None:
         """Stop reading and free the pipeline."""
 
-def read_batches(
-    source: Any,
-    *,
-    layout: _Layout = "nested",
-    batch_size: int | None = None,
-    threads: int | None = None,
-    errors: _Policy = "strict",
-    string_type: Literal["string", "string_view"] = "string",
-    encoding: Literal["auto", "utf-8", "marc-8", "latin-1", "cp1251"] = "auto",
-    encoding_errors: Literal["strict", "replace"] = "strict",
-    normalize: bool = True,
-    tags: list[str] | None = None,
-    provenance: bool = False,
-    columns: Mapping[str, str] | None = None,
-    where: str | Expr | None = None,
-    _max_in_flight: int | None = None,
-    _fail_at_chunk: int | None = None,
-) -> BatchReader:
+class ReadOptions(TypedDict, total=False):
+    """The reading options (``docs/options.md``; defaults in comments).
+
+    Every entry point takes them as keyword arguments; the core
+    (``src/options.rs``) validates them, and ``tests/test_options.py`` holds
+    this list, the docs and the core to the same names and defaults.
+    """
+
+    layout: _Layout  # 'nested'
+    errors: _Policy  # 'strict'
+    encoding: Literal["auto", "utf-8", "marc-8", "latin-1", "cp1251"]  # 'auto'
+    encoding_errors: Literal["strict", "replace", "ignore"]  # 'strict'
+    normalize: bool  # True
+    tags: list[str] | None  # None
+    columns: Mapping[str, str] | None  # None
+    where: str | Expr | None  # None
+    provenance: bool  # False
+    string_type: Literal["string", "string_view"]  # 'string'
+    batch_size: int | None  # None
+    threads: int | None  # None
+
+class ParquetOptions(ReadOptions, total=False):
+    """:func:`marcarrow.to_parquet`'s options: the reading options (less
+    ``batch_size`` and ``string_type``) and the Parquet ones."""
+
+    compression: Literal["zstd", "snappy", "none"]  # 'zstd'
+    compression_level: int | None  # None
+    row_group_size: int | None  # None
+    progress: bool  # False
+
+class SummaryOptions(TypedDict, total=False):
+    """:func:`marcarrow.summarize`'s options (a subset of ReadOptions)."""
+
+    errors: _Policy  # 'strict'
+    encoding: Literal["auto", "utf-8", "marc-8", "latin-1", "cp1251"]  # 'auto'
+    encoding_errors: Literal["strict", "replace", "ignore"]  # 'strict'
+    normalize: bool  # True
+    tags: list[str] | None  # None
+    where: str | Expr | None  # None
+    batch_size: int | None  # None
+    threads: int | None  # None
+
+def read_batches(source: Source, **options: Unpack[ReadOptions]) -> BatchReader:
     """Read MARC records as a stream of Arrow RecordBatches.
 
-    ``source``: a path (``str`` or ``os.PathLike``; ``.gz``/``.zst`` are
-    recognised by their magic bytes), ``bytes`` (shared without copying),
-    ``bytearray``/``memoryview``/``io.BytesIO`` (copied once, since their
-    contents can change), a binary file object, or a ``socket.socket``.
-    ``layout``: ``"nested"`` (one row per record) or ``"long"`` (one row per
-    subfield). ``batch_size``: records per batch (default 2048).
-    ``threads``: worker threads (default: Rayon's, which respects
-    ``RAYON_NUM_THREADS``). ``errors``: ``"strict"``, ``"lenient"`` or
-    ``"skip"``. ``string_type``: ``"string"`` (Arrow ``Utf8``, the default:
-    compact, what pyarrow, DuckDB and Parquet work with best) or
-    ``"string_view"`` (``Utf8View``: long strings point into the input
-    without a copy and polars imports them without converting, but every
-    string costs a 16-byte view, about 2.4x the memory for MARC's short
-    tags, indicators and codes). ``encoding``: ``"auto"`` (leader/09
-    ``a`` is UTF-8, anything else MARC-8), or one encoding for every record
-    (``"utf-8"``, ``"marc-8"``, ``"latin-1"`` meaning ISO 8859-1,
-    ``"cp1251"``). ``encoding_errors``: ``"strict"`` (a byte that does not
-    decode makes the record malformed, and ``errors`` decides) or
-    ``"replace"`` (U+FFFD or a dropped control byte, each reported in
-    ``errors`` with action ``"replaced"``). ``normalize``: NFC-normalise
-    MARC-8 text, as pymarc does. ``tags``: keep only fields whose tag
-    matches one of these three-character patterns (``X`` matches any
-    character: ``["001", "245", "6XX"]``); other fields are skipped without
-    being decoded, the leader is always kept, and ``field_index`` stays the
-    position in the whole record. ``provenance``: add ``record_index``
-    (nested layout), ``byte_offset`` and ``control_number`` (001) columns
-    in front. ``columns``: ``{"name": "path", ...}`` gives the flat
-    ``columns`` layout, one column per path (``"245$a"``, ``"008/07-10"``,
-    ``"LDR/06"``, ``"650{_0}$a"``; ``list<string>`` columns, or a nullable
-    string for a path ending in ``[n]``; see ``docs/columns.md``).
-    ``where``: deliver only the records a condition accepts
-    (``"650$a ~ 'Homeopathy' and 008/35-37 == 'ger'"``, or
-    ``marcarrow.col("008/35-37") == "ger"``), evaluated in Rust before
-    anything of a record is built. The GIL is released while Rust
-    reads and parses.
+    ``source`` (:data:`Source`): a path (``str`` or ``os.PathLike``), ``bytes``
+    (shared without copying), ``bytearray``/``memoryview``/``io.BytesIO``
+    (copied once, since their contents can change), a binary file object
+    (``sys.stdin.buffer`` included), or a ``socket.socket``. gzip, zstd and
+    bzip2 are recognised by their magic bytes. The options are those of
+    ``docs/options.md``. The GIL is released while Rust reads and parses.
 
     >>> import marcarrow
     >>> r = marcarrow.read_batches(marcarrow.SAMPLE, layout="long")
     """
 
-def summarize(source: _Path | bytes, *, errors: _Policy = "strict") -> dict[str, Any]:
-    """Read a whole source and count what it holds.
+def summarize(source: Source, **options: Unpack[SummaryOptions]) -> dict[str, Any]:
+    """Read a whole source through the bounded pipeline and count what it holds.
 
-    Returns a dict with ``records``, ``frames``, ``bytes``, ``fields``,
-    ``subfields``, ``encodings`` and ``record_types`` (lists of
-    ``(name, count)``), ``tags`` (``(tag, count)``, most frequent first),
-    ``problems`` (dicts with ``record_index``, ``byte_offset``,
-    ``error_offset``, ``tag``, ``reason``, ``action``, ``message``) and
+    Returns a dict with ``records``, ``frames``, ``bytes`` (read, after
+    decompression) and where they went (``record_bytes``,
+    ``skipped_bytes``, ``padding_bytes``, which add up to ``bytes``),
+    ``fields``, ``subfields``, ``encodings`` and ``record_types`` (lists of
+    ``(name, count)``), ``tags`` and ``subfield_codes`` (``(name, count)``,
+    most frequent first), ``problems`` (:class:`marcarrow.Problem`) and
     ``error`` (the :class:`marcarrow.MarcError` that stopped a strict read,
     or ``None``).
 
@@ -145,36 +148,22 @@ def summarize(source: _Path | bytes, *, errors: _Policy = "strict") -> dict[str,
     """
 
 def _records(
-    source: _Path | bytes,
+    source: Source,
     *,
     errors: _Policy = "strict",
     decode: bool = False,
     encoding: str = "auto",
     limit: int | None = None,
-) -> tuple[list[tuple[int, int, str, list[Any]]], list[dict[str, Any]]]:
-    """Every record as plain Python values, and the problems (raw Latin-1
-    values for non-UTF-8 records unless ``decode``)."""
+) -> tuple[list[tuple[int, int, str, list[Any]]], list[Problem]]:
+    """Test-only: every record as plain Python values, read by the
+    sequential reader (the reference the pipeline must agree with), and the
+    problems (raw Latin-1 values for non-UTF-8 records unless ``decode``)."""
 
-def _to_parquet(
-    sources: list[Any],
-    dest: _Path,
-    *,
-    layout: _Layout = "nested",
-    compression: str = "zstd",
-    compression_level: int | None = None,
-    row_group_size: int | None = None,
-    threads: int | None = None,
-    errors: _Policy = "strict",
-    encoding: str = "auto",
-    encoding_errors: str = "strict",
-    normalize: bool = True,
-    tags: list[str] | None = None,
-    provenance: bool = False,
-    columns: Mapping[str, str] | None = None,
-    where: str | Expr | None = None,
-    progress: bool = False,
-) -> dict[str, Any]:
+def _to_parquet(sources: list[Any], dest: _Path, **options: Unpack[ParquetOptions]) -> dict[str, Any]:
     """Native half of :func:`marcarrow.to_parquet`."""
+
+def _read_options() -> list[tuple[str, str, str, list[str]]]:
+    """Every documented reading option: ``(name, default, help, entry points)``."""
 
 def _marc8_decode(
     data: bytes, *, pymarc: bool = False, normalize: bool = True
@@ -208,19 +197,19 @@ class _Block:
 class _BlockReader:
     """The pipeline as ``(block, problems)`` pairs; the last block is ``None``."""
 
-    def __iter__(self) -> Iterator[tuple[_Block | None, list[dict[str, Any]]]]: ...
-    def __next__(self) -> tuple[_Block | None, list[dict[str, Any]]]: ...
+    def __iter__(self) -> Iterator[tuple[_Block | None, list[Problem]]]: ...
+    def __next__(self) -> tuple[_Block | None, list[Problem]]: ...
     def close(self) -> None: ...
 
+class _RecordOptions(TypedDict, total=False):
+    errors: _Policy
+    encoding: str
+    encoding_errors: Literal["strict", "replace", "ignore"]
+    normalize: bool
+    batch_size: int | None
+    threads: int | None
+
 def _record_blocks(
-    source: object,
-    *,
-    encoding: str = "auto",
-    encoding_errors: str = "strict",
-    errors: _Policy = "skip",
-    threads: int | None = None,
-    batch_size: int | None = None,
-    pymarc: bool = True,
-    normalize: bool = True,
+    source: Source, *, pymarc: bool = True, **options: Unpack[_RecordOptions]
 ) -> _BlockReader:
     """Starts the pipeline for the record iterator."""

@@ -4,6 +4,7 @@ IO-plugin mechanism, with projection, predicate and ``n_rows`` pushdown.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -130,10 +131,14 @@ def scan_marc(
     import polars as pl
     import pyarrow as pa
 
+    if isinstance(source, bytearray | memoryview):
+        source = bytes(source)  # a snapshot: each collect() reads the same bytes
+    elif isinstance(source, io.BytesIO):
+        source = source.getvalue()[source.tell() :]
     if not isinstance(source, str | os.PathLike | bytes):
         raise TypeError(
-            "scan_marc reads its source once per collect(): pass a path or bytes, "
-            f"not {type(source).__name__}"
+            "scan_marc reads its source once per collect(): pass a path or an in-memory "
+            f"buffer (bytes, bytearray, memoryview, io.BytesIO), not {type(source).__name__}"
         )
     paths = dict(columns) if columns is not None else None
     condition = where_text(where)

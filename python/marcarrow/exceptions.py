@@ -5,10 +5,16 @@ Every error about a record carries its coordinates: ``record_index``
 scanner found, skipped ones included), ``byte_offset`` (where the record
 starts), ``error_offset`` (the offending byte, where known), ``tag`` (the
 field at fault, where there is one), ``reason`` and ``kind`` (the error's
-kind, such as ``"RecordLengthInvalid"`` or ``"InvalidUtf8"``).
+kind, such as ``"RecordLengthInvalid"`` or ``"InvalidUtf8"``), and the same
+facts as a :class:`~marcarrow.Problem` in ``problem``.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from marcarrow.problems import Problem
 
 __all__ = ["MarcError", "MarcWarning"]
 
@@ -27,6 +33,7 @@ class MarcError(ValueError):
     tag: str | None
     reason: str | None
     kind: str | None
+    problem: Problem | None
 
     def __init__(
         self,
@@ -38,14 +45,48 @@ class MarcError(ValueError):
         tag: str | None = None,
         reason: str | None = None,
         kind: str | None = None,
+        problem: Problem | None = None,
     ) -> None:
         super().__init__(message)
+        self.problem = problem
         self.record_index = record_index
         self.byte_offset = byte_offset
         self.error_offset = error_offset
         self.tag = tag
         self.reason = reason
         self.kind = kind
+
+    @classmethod
+    def from_problem(cls, problem: Problem) -> MarcError:
+        """The error for a problem that stopped the reading."""
+        return cls(
+            f"{problem.location}: {problem.reason}",
+            record_index=problem.record_index,
+            byte_offset=problem.byte_offset,
+            error_offset=problem.error_offset,
+            tag=problem.tag,
+            reason=problem.reason,
+            kind=problem.kind,
+            problem=problem,
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        kw = {k: getattr(self, k) for k in _COORDS}
+        return (_rebuild, (type(self), self.args, kw))
+
+
+_COORDS = ("record_index", "byte_offset", "error_offset", "tag", "reason", "kind", "problem")
+
+
+def _rebuild(cls: type[MarcError], args: tuple[Any, ...], kw: dict[str, Any]) -> MarcError:
+    try:
+        err = cls(*args)
+    except TypeError:  # a subclass with another constructor
+        err = Exception.__new__(cls)
+        err.args = args
+    for k, v in kw.items():
+        setattr(err, k, v)
+    return err
 
 
 class MarcWarning(UserWarning):

@@ -1,46 +1,86 @@
-//! One mapping from Rust errors to Python exceptions.
+//! One mapping from Rust errors and problems to Python.
 //!
-//! The exception classes live in `marcarrow/exceptions.py` (so that they
-//! are ordinary, documented Python classes); this module imports and
-//! raises them with their coordinates as attributes.
+//! The classes live in Python (`marcarrow/problems.py`,
+//! `marcarrow/exceptions.py`) so that they are ordinary, documented,
+//! picklable classes; this module builds them from the core's values.
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList};
 
 use crate::error::{MarcError, Problem};
+use crate::pipeline::PipelineError;
 
-/// Converts a malformed-record error into `marcarrow.MarcError`.
+/// A problem as a `marcarrow.Problem`, naming `source` when given.
+pub(crate) fn problem<'py>(
+    py: Python<'py>,
+    p: &Problem,
+    source: Option<&str>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let m = py.import("marcarrow.problems")?;
+    let action = m.getattr("Action")?.call1((p.action.as_str(),))?;
+    let e = &p.error;
+    let kw = PyDict::new(py);
+    kw.set_item("record_index", e.record_index)?;
+    kw.set_item("byte_offset", e.byte_offset)?;
+    kw.set_item("byte_length", e.byte_length)?;
+    kw.set_item("error_offset", e.error_offset)?;
+    kw.set_item("tag", e.tag.map(|t| t.as_str().to_string()))?;
+    kw.set_item("kind", e.kind.name())?;
+    kw.set_item("reason", e.kind.to_string())?;
+    kw.set_item("action", action)?;
+    kw.set_item("source", source)?;
+    m.getattr("Problem")?.call((), Some(&kw))
+}
+
+/// Problems as a list of `marcarrow.Problem`.
+pub(crate) fn problems<'py>(
+    py: Python<'py>,
+    ps: &[Problem],
+    source: Option<&str>,
+) -> PyResult<Bound<'py, PyList>> {
+    let list = PyList::empty(py);
+    for p in ps {
+        list.append(problem(py, p, source)?)?;
+    }
+    Ok(list)
+}
+
+/// A malformed-record error as `marcarrow.MarcError`, its problem attached.
 pub(crate) fn to_pyerr(py: Python<'_>, e: &MarcError) -> PyErr {
     let build = || -> PyResult<PyErr> {
+        let p = Problem {
+            error: e.clone(),
+            action: crate::error::Action::Raised,
+        };
         let cls = py.import("marcarrow.exceptions")?.getattr("MarcError")?;
-        let kw = PyDict::new(py);
-        kw.set_item("record_index", e.record_index)?;
-        kw.set_item("byte_offset", e.byte_offset)?;
-        kw.set_item("error_offset", e.error_offset)?;
-        kw.set_item("tag", e.tag.map(|t| t.as_str().to_string()))?;
-        kw.set_item("reason", e.kind.to_string())?;
-        kw.set_item("kind", e.kind.name())?;
-        let obj = cls.call((e.to_string(),), Some(&kw))?;
+        let obj = cls.call_method1("from_problem", (problem(py, &p, None)?,))?;
         Ok(PyErr::from_value(obj))
     };
     build().unwrap_or_else(|err| err)
 }
 
-/// A problem as a dict: `record_index`, `byte_offset`, `error_offset`,
-/// `tag`, `reason`, `kind` (the [`ErrorKind`](crate::ErrorKind) variant's
-/// name), `action`, `message`.
-pub(crate) fn problem_dict<'py>(py: Python<'py>, p: &Problem) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    let e = &p.error;
-    d.set_item("record_index", e.record_index)?;
-    d.set_item("byte_offset", e.byte_offset)?;
-    d.set_item("error_offset", e.error_offset)?;
-    d.set_item("tag", e.tag.map(|t| t.as_str().to_string()))?;
-    d.set_item("reason", e.kind.to_string())?;
-    d.set_item("kind", e.kind.name())?;
-    d.set_item("action", p.action.as_str())?;
-    d.set_item("message", p.to_string())?;
-    Ok(d)
+/// A pipeline failure as the Python exception it means: `MarcError` for a
+/// malformed record, `OSError` for a read, `MarcError` (kind
+/// `UnsupportedFormat`) for an input in a format not read, and
+/// `RuntimeError` for a bug.
+pub(crate) fn pipeline_err(py: Python<'_>, e: PipelineError) -> PyErr {
+    match e {
+        PipelineError::Marc(m) => to_pyerr(py, &m),
+        PipelineError::Io(e) => e.into(),
+        PipelineError::Unsupported(_) => {
+            let build = || -> PyResult<PyErr> {
+                let cls = py.import("marcarrow.exceptions")?.getattr("MarcError")?;
+                let kw = PyDict::new(py);
+                kw.set_item("record_index", 0)?;
+                kw.set_item("byte_offset", 0)?;
+                kw.set_item("reason", e.to_string())?;
+                kw.set_item("kind", "UnsupportedFormat")?;
+                Ok(PyErr::from_value(cls.call((e.to_string(),), Some(&kw))?))
+            };
+            build().unwrap_or_else(|err| err)
+        }
+        other => pyo3::exceptions::PyRuntimeError::new_err(other.to_string()),
+    }
 }
 
 /// An I/O error on `path` as the matching Python `OSError` subclass.

@@ -1,108 +1,89 @@
 //! PyO3 bindings: the only module that knows about Python.
 //!
-//! Each binding converts its arguments, releases the GIL while Rust reads
-//! and parses, and converts the result. Errors are mapped to Python
-//! exceptions in `errors.rs`.
+//! Each binding resolves its input with `input.rs`, turns its keyword
+//! arguments into the core's options with `options.rs`, releases the GIL
+//! while Rust reads and parses, and converts the result. Errors and
+//! problems become Python objects in `errors.rs`.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::error::ErrorPolicy;
-use crate::reader::Reader;
-use crate::stats;
+use crate::input::Source;
+use crate::marc::reader::Reader;
+use crate::options::Entry;
+use crate::sink::summary;
 
 mod batches;
 mod errors;
 mod export;
+mod input;
+mod options;
 mod records;
 
-fn policy(errors: &str) -> PyResult<ErrorPolicy> {
-    ErrorPolicy::parse(errors).ok_or_else(|| {
-        pyo3::exceptions::PyValueError::new_err(format!(
-            "errors must be 'strict', 'lenient' or 'skip', not {errors:?}"
-        ))
-    })
-}
-
-/// Reads a whole path or bytes object into memory, GIL released for I/O.
-enum Data<'py> {
-    Bytes(Bound<'py, PyBytes>),
-    Owned(Vec<u8>),
-}
-
-impl Data<'_> {
-    fn as_slice(&self) -> &[u8] {
-        match self {
-            Data::Bytes(b) => b.as_bytes(),
-            Data::Owned(v) => v,
-        }
-    }
-}
-
-fn load<'py>(py: Python<'py>, source: &Bound<'py, PyAny>) -> PyResult<Data<'py>> {
-    if let Ok(b) = source.cast::<PyBytes>() {
-        return Ok(Data::Bytes(b.clone()));
-    }
-    let os = py.import("os")?;
-    if source.is_instance_of::<pyo3::types::PyString>()
-        || source.is_instance(&os.getattr("PathLike")?)?
-    {
-        let path: std::path::PathBuf = os.call_method1("fsdecode", (source,))?.extract()?;
-        let data = py
-            .detach(|| std::fs::read(&path))
-            .map_err(|e| errors::io_error(e, &path))?;
-        return Ok(Data::Owned(data));
-    }
-    Err(pyo3::exceptions::PyTypeError::new_err(format!(
-        "expected a path (str or os.PathLike) or bytes, not {}",
-        source.get_type().name()?
-    )))
-}
-
-/// Summarises a source: counts, encodings, record types, tags, problems.
+/// Summarises a source through the bounded pipeline: counts, encodings,
+/// record types, tags, problems, and where every byte went. Takes any input
+/// `read_batches` takes and the summary's reading options (`errors`,
+/// `encoding`, `encoding_errors`, `normalize`, `tags`, `where`, `threads`,
+/// `batch_size`).
 ///
 /// >>> import marcarrow
 /// >>> s = marcarrow.summarize(marcarrow.SAMPLE)
 /// >>> s["records"], s["tags"][0], s["problems"]
 /// (386, ('035', 711), [])
+/// >>> s["record_bytes"] + s["skipped_bytes"] + s["padding_bytes"] == s["bytes"]
+/// True
 #[pyfunction]
-#[pyo3(signature = (source, *, errors = "strict"))]
+#[pyo3(signature = (source, **options))]
 fn summarize<'py>(
     py: Python<'py>,
     source: &Bound<'py, PyAny>,
-    errors: &str,
+    options: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let policy = policy(errors)?;
-    let data = load(py, source)?;
-    let slice = data.as_slice();
-    // The bytes object is immutable and kept alive by `data` for the call,
-    // so the slice stays valid while the GIL is released.
-    let s = py.detach(|| stats::summarize_slice(slice, policy));
+    let opts = options::read_options(Entry::Summary, options::pairs(options)?)?;
+    let (src, _) = input::source(py, source)?;
+    let s = py
+        .detach(|| summary::summarize(src, opts))
+        .map_err(|e| errors::pipeline_err(py, e))?;
+    let t = &s.tally;
     let d = PyDict::new(py);
-    d.set_item("records", s.records)?;
+    d.set_item("records", t.records)?;
     d.set_item("frames", s.frames)?;
     d.set_item("bytes", s.bytes)?;
-    d.set_item("fields", s.fields)?;
-    d.set_item("subfields", s.subfields)?;
-    d.set_item("encodings", s.encodings.into_iter().collect::<Vec<_>>())?;
-    let mut types: Vec<_> = s
+    d.set_item("record_bytes", s.record_bytes)?;
+    d.set_item("skipped_bytes", s.skipped_bytes)?;
+    d.set_item("padding_bytes", s.padding_bytes())?;
+    d.set_item("fields", t.fields)?;
+    d.set_item("subfields", t.subfields)?;
+    d.set_item(
+        "encodings",
+        t.encodings.clone().into_iter().collect::<Vec<_>>(),
+    )?;
+    let mut types: Vec<_> = t
         .record_types
-        .into_iter()
-        .map(|(c, n)| (c.to_string(), n))
+        .iter()
+        .map(|(c, n)| ((*c as char).to_string(), *n))
         .collect();
     types.sort();
     d.set_item("record_types", types)?;
-    let mut tags: Vec<_> = s.tags.into_iter().collect();
+    let mut tags: Vec<_> = t
+        .tags
+        .iter()
+        .map(|(k, c)| (String::from_utf8_lossy(k).into_owned(), *c))
+        .collect();
     tags.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     d.set_item("tags", tags)?;
-    let mut codes: Vec<_> = s.subfield_codes.into_iter().collect();
+    let mut codes: Vec<_> = t
+        .codes
+        .iter()
+        .map(|(k, c)| {
+            let tag = String::from_utf8_lossy(&k[..3]);
+            (format!("{tag}${}", k[3] as char), *c)
+        })
+        .collect();
     codes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     d.set_item("subfield_codes", codes)?;
-    let problems = PyList::empty(py);
-    for p in &s.problems {
-        problems.append(errors::problem_dict(py, p)?)?;
-    }
-    d.set_item("problems", problems)?;
+    d.set_item("problems", errors::problems(py, &s.problems, None)?)?;
     match s.error {
         Some(e) => d.set_item("error", errors::to_pyerr(py, &e).value(py))?,
         None => d.set_item("error", py.None())?,
@@ -129,12 +110,16 @@ fn _records<'py>(
     limit: Option<usize>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     use crate::decode::{DecodeOptions, Decoded, EncodingErrors, EncodingMode};
-    let policy = policy(errors)?;
+    let policy = ErrorPolicy::parse(errors)
+        .ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("bad errors {errors:?}")))?;
     let mode = EncodingMode::parse(encoding).ok_or_else(|| {
         pyo3::exceptions::PyValueError::new_err(format!("unknown encoding {encoding:?}"))
     })?;
-    let data = load(py, source)?;
-    let options = crate::record::ParseOptions {
+    let (src, _) = input::source(py, source)?;
+    let prepared = py
+        .detach(|| src.prepare())
+        .map_err(|e| errors::pipeline_err(py, e.into()))?;
+    let options = crate::marc::record::ParseOptions {
         policy,
         encoding: if decode { mode } else { EncodingMode::Auto },
         encoding_errors: if decode {
@@ -144,7 +129,14 @@ fn _records<'py>(
         },
         ..Default::default()
     };
-    let mut reader = Reader::from_slice_with(data.as_slice(), options);
+    let held;
+    let mut reader = match prepared.source {
+        Source::Shared(b) => {
+            held = b;
+            Reader::from_slice_with(&held, options)
+        }
+        Source::Reader(r) => Reader::from_reader_with(r, options),
+    };
     let out = PyList::empty(py);
     let latin1 = |b: &[u8]| -> String { b.iter().map(|&c| c as char).collect() };
     let mut decoded = Decoded::default();
@@ -163,7 +155,7 @@ fn _records<'py>(
         };
         let r = item.record;
         let utf8 = r.encoding == crate::Encoding::Utf8;
-        let pos = crate::record::RecordPos {
+        let pos = crate::marc::record::RecordPos {
             index: item.index,
             offset: item.offset,
         };
@@ -172,7 +164,7 @@ fn _records<'py>(
             let opts = DecodeOptions {
                 errors: EncodingErrors::Replace,
                 normalize: true,
-                pymarc: false,
+                dialect: crate::marc::Dialect::Standard,
             };
             // Replace never fails; a failure would be a bug, shown as such.
             decoded
@@ -217,10 +209,13 @@ fn _records<'py>(
     if let Some(e) = raised {
         return Err(errors::to_pyerr(py, &e));
     }
-    let problems = PyList::empty(py);
-    for p in reader.problems().iter().chain(replaced.iter()) {
-        problems.append(errors::problem_dict(py, p)?)?;
-    }
+    let all: Vec<_> = reader
+        .problems()
+        .iter()
+        .chain(replaced.iter())
+        .cloned()
+        .collect();
+    let problems = errors::problems(py, &all, None)?;
     PyTuple::new(py, [out.into_any(), problems.into_any()])
 }
 
@@ -235,7 +230,7 @@ fn _marc8_decode(
     pymarc: bool,
     normalize: bool,
 ) -> PyResult<(String, Vec<(usize, String)>)> {
-    use crate::marc8::{decode, Flavor, Options, Unmapped};
+    use crate::decode::marc8::{decode, Flavor, Options, Unmapped};
     let opts = Options {
         unmapped: if pymarc {
             Unmapped::Space
@@ -270,6 +265,7 @@ fn _marcarrow(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(summarize, m)?)?;
     m.add_function(wrap_pyfunction!(_records, m)?)?;
     m.add_function(wrap_pyfunction!(_marc8_decode, m)?)?;
+    m.add_function(wrap_pyfunction!(options::_read_options, m)?)?;
     m.add_function(wrap_pyfunction!(batches::read_batches, m)?)?;
     m.add_function(wrap_pyfunction!(export::_to_parquet, m)?)?;
     m.add_class::<batches::PyBatchReader>()?;

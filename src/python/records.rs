@@ -13,13 +13,15 @@ use arrow_array::{Array, RecordBatch, StringArray, UInt64Array};
 use arrow_buffer::OffsetBuffer;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use crate::error::Problem;
 use crate::pipeline::{self, BatchStream};
 
-use super::batches::{detect_source, pipeline_err, pipeline_options};
-use super::errors;
+use crate::marc::Dialect;
+use crate::options::Entry;
+
+use super::{errors, input, options};
 
 /// One nested batch, indexed by row (record) and by field index.
 #[pyclass(module = "marcarrow._marcarrow", name = "_Block", frozen)]
@@ -328,7 +330,7 @@ impl PyBlockReader {
 
     /// `(block, problems)`: the next block (or `None` at the end, when the
     /// last problems may still arrive) and the problems reported since
-    /// the previous call, as dicts. Raises on a pipeline failure.
+    /// the previous call, as `marcarrow.Problem`s. Raises on a pipeline failure.
     fn __next__<'py>(
         &self,
         py: Python<'py>,
@@ -342,22 +344,21 @@ impl PyBlockReader {
             Some(Ok(b)) => Some(PyBlock::new(&b, self.pymarc, stream.take_raw())?),
             Some(Err(e)) => {
                 *guard = None;
-                return Err(pipeline_err(py, e));
+                return Err(errors::pipeline_err(py, e));
             }
             None => {
                 *guard = None;
                 None
             }
         };
-        let fresh = PyList::empty(py);
-        {
+        let fresh = {
             let problems = self.problems.lock().unwrap_or_else(|p| p.into_inner());
             let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-            for p in &problems[*seen..] {
-                fresh.append(errors::problem_dict(py, p)?)?;
-            }
+            let fresh = problems[*seen..].to_vec();
             *seen = problems.len();
-        }
+            fresh
+        };
+        let fresh = errors::problems(py, &fresh, None)?;
         Ok(Some((block, fresh)))
     }
 
@@ -368,38 +369,27 @@ impl PyBlockReader {
 }
 
 /// Starts the pipeline for the record iterator: nested layout, plain
-/// strings, provenance, the `skip` policy by default, and pymarc's
-/// decoding choices when `pymarc` is set.
+/// strings, provenance and chunk bytes kept, in pymarc's dialect when
+/// `pymarc` is set. Takes the reading options of the record iterator
+/// (`errors`, `encoding`, `encoding_errors`, `normalize`, `threads`,
+/// `batch_size`).
 #[pyfunction]
-#[pyo3(signature = (source, *, encoding = "auto", encoding_errors = "strict", errors = "skip", threads = None, batch_size = None, pymarc = true, normalize = true))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (source, *, pymarc = true, **options))]
 pub(crate) fn _record_blocks(
     py: Python<'_>,
     source: &Bound<'_, PyAny>,
-    encoding: &str,
-    encoding_errors: &str,
-    errors: &str,
-    threads: Option<usize>,
-    batch_size: Option<usize>,
     pymarc: bool,
-    normalize: bool,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyBlockReader> {
-    let mut opts = pipeline_options(
-        "nested",
-        batch_size,
-        threads,
-        errors,
-        "string",
-        encoding,
-        encoding_errors,
-        normalize,
-        None,
-    )?;
-    opts.provenance = true;
-    opts.decode.pymarc = pymarc;
-    opts.keep_raw = true;
-    let src = detect_source(py, source)?;
-    let stream = pipeline::start(src, opts).map_err(|e| pipeline_err(py, e))?;
+    let dialect = if pymarc {
+        Dialect::Pymarc
+    } else {
+        Dialect::Standard
+    };
+    let opts =
+        options::read_options(Entry::Records, options::pairs(options)?)?.for_records(dialect);
+    let (src, _) = input::source(py, source)?;
+    let stream = pipeline::start(src, opts).map_err(|e| errors::pipeline_err(py, e))?;
     Ok(PyBlockReader {
         problems: stream.problems(),
         stream: Mutex::new(Some(stream)),

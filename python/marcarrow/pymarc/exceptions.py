@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from marcarrow.exceptions import MarcError
+from marcarrow.problems import Problem
 
 __all__ = [
     "BadLeaderValue",
@@ -52,8 +53,11 @@ class PymarcException(MarcError):
         error_offset: int | None = None,
         tag: str | None = None,
         reason: str | None = None,
+        problem: Problem | None = None,
     ) -> None:
         Exception.__init__(self, *args)
+        self.problem = problem
+        self.kind = problem.kind if problem is not None else None
         self.record_index = record_index
         self.byte_offset = byte_offset
         self.error_offset = error_offset
@@ -182,8 +186,12 @@ class RecordDecodeError(UnicodeDecodeError, MarcError):  # type: ignore[misc]
         byte_offset: int | None = None,
         error_offset: int | None = None,
         tag: str | None = None,
+        problem: Problem | None = None,
     ) -> None:
         UnicodeDecodeError.__init__(self, encoding, obj, start, end, reason)
+        self.problem = problem
+        self.kind = problem.kind if problem is not None else None
+        self.reason = reason
         self.record_index = record_index
         self.byte_offset = byte_offset
         self.error_offset = error_offset

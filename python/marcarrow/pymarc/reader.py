@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from marcarrow._marcarrow import _record_blocks
+from marcarrow.problems import Action, Problem
 from marcarrow.pymarc import exceptions as exc
 from marcarrow.pymarc.field import Field, Indicators, Subfield
 from marcarrow.pymarc.leader import Leader
@@ -86,15 +87,16 @@ def _pymarc_class(chunk: bytes, reading: bool = True) -> type[Exception] | None:
     return None
 
 
-def _exception(problem: dict[str, Any], chunk: bytes | None, reading: bool = True) -> Exception:
+def _exception(problem: Problem, chunk: bytes | None, reading: bool = True) -> Exception:
     """A skipped record's problem as the exception pymarc would give."""
     coords = {
-        "record_index": problem["record_index"],
-        "byte_offset": problem["byte_offset"],
-        "error_offset": problem["error_offset"],
-        "tag": problem["tag"],
+        "record_index": problem.record_index,
+        "byte_offset": problem.byte_offset,
+        "error_offset": problem.error_offset,
+        "tag": problem.tag,
+        "problem": problem,
     }
-    kind = problem.get("kind") or ""
+    kind = problem.kind
     cls = _pymarc_class(chunk, reading) if chunk is not None else None
     if cls is None:
         if kind in ("InvalidUtf8", "Encoding"):
@@ -102,8 +104,9 @@ def _exception(problem: dict[str, Any], chunk: bytes | None, reading: bool = Tru
         else:
             cls = _KIND_TO_CLASS.get(kind, exc.PymarcException)
     if cls is exc.RecordDecodeError:
-        return exc.RecordDecodeError("utf-8", chunk or b"", 0, 0, problem["reason"], **coords)
-    return cls(problem["message"], reason=problem["reason"], **coords)  # type: ignore[call-arg]
+        return exc.RecordDecodeError("utf-8", chunk or b"", 0, 0, problem.reason, **coords)
+    message = f"{problem.location}: {problem.reason}"
+    return cls(message, reason=problem.reason, **coords)  # type: ignore[call-arg]
 
 
 def _pipeline_options(
@@ -150,8 +153,8 @@ def _first_record(
     opts = _pipeline_options(to_unicode, force_utf8, utf8_handling, file_encoding)
     blocks = _record_blocks(data, threads=1, **opts)
     for block, problems in blocks:
-        skipped = [p for p in problems if p["action"] == "skipped"]
-        if skipped and (block is None or skipped[0]["record_index"] < block.position(0)[0]):
+        skipped = [p for p in problems if p.action is Action.SKIPPED]
+        if skipped and (block is None or skipped[0].record_index < block.position(0)[0]):
             raise _exception(skipped[0], data, reading=False)
         if block is not None:
             return block, 0
@@ -329,7 +332,7 @@ class MARCReader(Reader):
             self._block, self._row, self._n = None, 0, 0
             return
         block, problems = item
-        skipped = [p for p in problems if p["action"] == "skipped"]
+        skipped = [p for p in problems if p.action is Action.SKIPPED]
         if block is None:
             self._done = True
         self._block = block
@@ -344,12 +347,12 @@ class MARCReader(Reader):
             return
         # Interleave the skipped records (as exceptions) with the rows, in
         # input order.
-        errs = sorted(skipped, key=lambda p: p["record_index"])
+        errs = sorted(skipped, key=lambda p: p.record_index)
         indexes = [] if block is None else block.record_indexes()
         plan: list[Any] = []
         e = 0
         for row, idx in enumerate(indexes):
-            while e < len(errs) and errs[e]["record_index"] < idx:
+            while e < len(errs) and errs[e].record_index < idx:
                 plan.append(self._failed(errs[e]))
                 e += 1
             plan.append(row)
@@ -357,8 +360,8 @@ class MARCReader(Reader):
         self._plan = plan
         self._n = n
 
-    def _failed(self, problem: dict[str, Any]) -> tuple[dict[str, Any], bytes | None]:
-        offset = problem["byte_offset"]
+    def _failed(self, problem: Problem) -> tuple[Problem, bytes | None]:
+        offset = problem.byte_offset
         chunk = self._block.chunk(offset) if self._block is not None else None
         if chunk is None:
             chunk = _chunk_at(self.file_handle, offset)

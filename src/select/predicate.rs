@@ -11,7 +11,7 @@
 //! string  := '...' or "..." (backslash escapes the quote and itself)
 //! ```
 //!
-//! Paths are those of [`crate::path`] (`650$a`, `008/35-37`, `LDR/06`).
+//! Paths are those of [`crate::select::path`] (`650$a`, `008/35-37`, `LDR/06`).
 //! A comparison is true when **any** value of the path matches (a record
 //! with three 650 $a matches `650$a == 'x'` if one of them is `x`); `!=`
 //! is `not (... == ...)`: no value equals. `has` / `exists` are true when
@@ -23,8 +23,8 @@ use regex::bytes::Regex;
 
 use crate::decode::DecodeOptions;
 use crate::error::{MarcError, Problem};
-use crate::path::{self, Gathered, Gatherer, Path, SyntaxError};
-use crate::record::{RecordPos, RecordView};
+use crate::marc::record::{RecordPos, RecordView};
+use crate::select::path::{self, Gathered, Gatherer, Path, SyntaxError};
 use crate::select::TagFilter;
 
 /// A comparison operator with its operand.

@@ -10,9 +10,11 @@
 //! trace. Every substituted or dropped byte is reported with the record
 //! index, tag and absolute byte offset.
 
+pub mod marc8;
+
 use crate::error::{Action, ErrorKind, MarcError, Problem, Tag};
-use crate::marc8;
-use crate::record::{Encoding, RecordPos, RecordView};
+use crate::marc::record::{Encoding, RecordPos, RecordView};
+use crate::marc::Dialect;
 use crate::select::{self, TagFilter};
 
 /// How to choose a record's encoding.
@@ -87,11 +89,11 @@ pub struct DecodeOptions {
     pub errors: EncodingErrors,
     /// NFC-normalise MARC-8 output (pymarc does).
     pub normalize: bool,
-    /// Decode exactly as pymarc 5.4 does (for the record iterator): MARC-8
-    /// with pymarc's quirks and unmapped characters as spaces, control
-    /// fields of non-UTF-8 records as ISO 8859-1, and invalid UTF-8 in a
-    /// control field always an error.
-    pub pymarc: bool,
+    /// Under [`Dialect::Pymarc`], decode exactly as pymarc 5.4 does (for
+    /// the record iterator): MARC-8 with pymarc's quirks and unmapped
+    /// characters as spaces, control fields of non-UTF-8 records as ISO
+    /// 8859-1, and invalid UTF-8 in a control field always an error.
+    pub dialect: Dialect,
 }
 
 impl Default for DecodeOptions {
@@ -99,7 +101,7 @@ impl Default for DecodeOptions {
         DecodeOptions {
             errors: EncodingErrors::Strict,
             normalize: true,
-            pymarc: false,
+            dialect: Dialect::Standard,
         }
     }
 }
@@ -135,7 +137,7 @@ impl Decoded {
             }
             if f.is_control() {
                 let enc = match r.encoding {
-                    Encoding::Marc8 if opts.pymarc => Encoding::Latin1,
+                    Encoding::Marc8 if opts.dialect.is_pymarc() => Encoding::Latin1,
                     e => e,
                 };
                 self.one(f.data, f.tag, enc, opts, pos, base, problems, true)?;
@@ -163,7 +165,7 @@ impl Decoded {
         self.issues.clear();
         // pymarc decodes control fields without its utf8_handling.
         let strict = opts.errors == EncodingErrors::Strict
-            || (opts.pymarc && control && enc == Encoding::Utf8Invalid);
+            || (opts.dialect.is_pymarc() && control && enc == Encoding::Utf8Invalid);
         let unmapped = if strict {
             marc8::Unmapped::Error
         } else {
@@ -177,7 +179,7 @@ impl Decoded {
                 false
             }
             Encoding::Marc8 => {
-                let o = if opts.pymarc {
+                let o = if opts.dialect.is_pymarc() {
                     marc8::Options {
                         unmapped: marc8::Unmapped::Space,
                         flavor: marc8::Flavor::Pymarc,
@@ -205,7 +207,7 @@ impl Decoded {
                 false
             }
         };
-        if opts.pymarc && enc == Encoding::Marc8 {
+        if opts.dialect.is_pymarc() && enc == Encoding::Marc8 {
             // pymarc never rejects MARC-8: what it cannot map it prints and
             // replaces, and so does this reading.
             self.issues.clear();

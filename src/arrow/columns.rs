@@ -1,7 +1,7 @@
 //! The `columns` layout: a flat table with one column per named path.
 //!
 //! `Columns` is the parsed selection (`{"id": "001", "title": "245$a"}`,
-//! path grammar in [`crate::path`]); its schema is known before reading:
+//! path grammar in [`crate::select::path`]); its schema is known before reading:
 //! every column is `list<string>` (all the path's values, in record order,
 //! an empty list when there are none), or a nullable string for a path with
 //! an `[n]` suffix. Repeated fields give list elements, never extra rows.
@@ -17,8 +17,8 @@ use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use crate::arrow::{provenance_fields, text, Arena, Layout, StrCol, StringType};
 use crate::decode::DecodeOptions;
 use crate::error::{MarcError, Problem};
-use crate::path::{self, Gatherer, Path, SyntaxError};
-use crate::record::{Encoding, RecordPos, RecordView};
+use crate::marc::record::{Encoding, RecordPos, RecordView};
+use crate::select::path::{self, Gatherer, Path, SyntaxError};
 use crate::select::TagFilter;
 
 /// One output column: its name and path.
@@ -261,6 +261,8 @@ impl ColumnBuilder {
         RecordBatch::try_new(schema, cols)
     }
 }
+
+inherent_record_builder!(ColumnBuilder);
 
 #[cfg(test)]
 mod tests {

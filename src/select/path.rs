@@ -26,7 +26,7 @@
 
 use crate::decode::{DecodeOptions, Decoded};
 use crate::error::{MarcError, Problem, Tag};
-use crate::record::{Encoding, RecordPos, RecordView};
+use crate::marc::record::{Encoding, RecordPos, RecordView};
 use crate::select::TagFilter;
 
 /// A parsed path; see the module documentation.

@@ -14,9 +14,10 @@
 
 use crate::decode::{EncodingErrors, EncodingMode};
 use crate::error::{ErrorKind, ErrorPolicy, MarcError, Tag};
-use crate::scan::{
+use crate::marc::scan::{
     parse_digits, FIELD_TERMINATOR, LEADER_LEN, RECORD_TERMINATOR, SUBFIELD_DELIMITER,
 };
+use crate::marc::Dialect;
 
 /// How a record's strings are encoded: leader/09 and the caller's
 /// [`EncodingMode`] decide.
@@ -68,11 +69,11 @@ pub struct ParseOptions {
     /// Whether invalid UTF-8 makes a record malformed (`Strict`) or is
     /// replaced later (`Replace`).
     pub encoding_errors: EncodingErrors,
-    /// Read records as pymarc does: each field is its directory length
-    /// less one byte, whatever that byte is (pymarc never checks for the
-    /// field terminator), and a subfield code byte that starts a valid
-    /// UTF-8 sequence takes the whole character.
-    pub pymarc: bool,
+    /// Whose reading to follow ([`Dialect`]): under `Pymarc` each field is
+    /// its directory length less one byte, whatever that byte is (pymarc
+    /// never checks for the field terminator), and a subfield code byte
+    /// that starts a valid UTF-8 sequence takes the whole character.
+    pub dialect: Dialect,
 }
 
 /// A parsed record: borrowed bytes plus the field spans.
@@ -84,8 +85,8 @@ pub struct RecordView<'a> {
     pub spans: &'a [FieldSpan],
     /// Encoding from leader/09.
     pub encoding: Encoding,
-    /// Subfield codes as pymarc reads them (see [`ParseOptions::pymarc`]).
-    pub pymarc: bool,
+    /// Subfield codes as the dialect reads them (see [`ParseOptions::dialect`]).
+    pub dialect: Dialect,
 }
 
 impl<'a> RecordView<'a> {
@@ -112,12 +113,12 @@ impl<'a> RecordView<'a> {
     pub fn fields(&self) -> impl ExactSizeIterator<Item = FieldView<'a>> + 'a {
         let bytes = self.bytes;
         let utf8 = self.encoding == Encoding::Utf8;
-        let pymarc = self.pymarc;
+        let dialect = self.dialect;
         self.spans.iter().map(move |s| FieldView {
             tag: s.tag,
             data: &bytes[s.start as usize..s.end as usize],
             utf8,
-            pymarc,
+            dialect,
         })
     }
 
@@ -136,7 +137,7 @@ pub struct FieldView<'a> {
     /// indicators followed by the subfields.
     pub data: &'a [u8],
     utf8: bool,
-    pymarc: bool,
+    dialect: Dialect,
 }
 
 impl<'a> FieldView<'a> {
@@ -183,7 +184,7 @@ impl<'a> FieldView<'a> {
             rest,
             done,
             utf8: self.utf8,
-            pymarc: self.pymarc,
+            dialect: self.dialect,
         };
         (indicators, subfields)
     }
@@ -204,7 +205,7 @@ pub struct Subfields<'a> {
     rest: &'a [u8],
     done: bool,
     utf8: bool,
-    pymarc: bool,
+    dialect: Dialect,
 }
 
 #[inline]
@@ -243,7 +244,10 @@ impl<'a> Iterator for Subfields<'a> {
             }
             let n = if self.utf8 {
                 utf8_char_len(piece[0]).min(piece.len())
-            } else if self.pymarc && piece[0] >= 0x80 && std::str::from_utf8(piece).is_ok() {
+            } else if self.dialect.is_pymarc()
+                && piece[0] >= 0x80
+                && std::str::from_utf8(piece).is_ok()
+            {
                 // pymarc decodes the whole subfield as UTF-8 to find the
                 // code when its first byte is not ASCII.
                 utf8_char_len(piece[0]).min(piece.len())
@@ -322,7 +326,7 @@ impl Parser {
             bytes,
             spans: &self.spans,
             encoding: self.encoding.unwrap_or(Encoding::Marc8),
-            pymarc: self.options.pymarc,
+            dialect: self.options.dialect,
         }
     }
 
@@ -437,7 +441,7 @@ impl Parser {
                         return Err(pos.err_at(ErrorKind::FieldOutOfRange { tag, entry: i }, at));
                     }
                     offsets_ok = false;
-                } else if bytes[end - 1] != FIELD_TERMINATOR && !self.options.pymarc {
+                } else if bytes[end - 1] != FIELD_TERMINATOR && !self.options.dialect.is_pymarc() {
                     if !lenient {
                         return Err(pos
                             .err_at(ErrorKind::FieldTerminatorMissing { tag, entry: i }, end - 1));
@@ -675,7 +679,7 @@ mod tests {
         let mut p = Parser::default();
         assert!(p.parse(&r, pos(), &mut Vec::new()).is_err());
         let mut p = Parser::new(ParseOptions {
-            pymarc: true,
+            dialect: Dialect::Pymarc,
             ..Default::default()
         });
         let v = p.parse(&r, pos(), &mut Vec::new()).unwrap();

@@ -9,8 +9,8 @@
 use std::io::Read;
 
 use crate::error::{Action, ErrorPolicy, MarcError, Problem};
-use crate::record::{ParseOptions, Parser, RecordPos, RecordView};
-use crate::scan::{FrameKind, Scan, Scanner};
+use crate::marc::record::{ParseOptions, Parser, RecordPos, RecordView};
+use crate::marc::scan::{FrameKind, Scan, Scanner};
 
 /// What to do with one frame, decided by [`process_frame`].
 #[derive(Debug)]
@@ -57,7 +57,9 @@ pub(crate) fn process_frame(
     problems: &mut Vec<Problem>,
     repairs: &mut Vec<MarcError>,
 ) -> Step {
-    let raise_or_skip = |err, problems: &mut Vec<Problem>| reject(policy, err, problems);
+    let len = bytes.len() as u64;
+    let raise_or_skip =
+        |err: MarcError, problems: &mut Vec<Problem>| reject(policy, err.spanning(len), problems);
     let framing = match kind {
         FrameKind::Bad(kind) => {
             return raise_or_skip(MarcError::new(pos.index, pos.offset, kind), problems)
@@ -65,7 +67,7 @@ pub(crate) fn process_frame(
         FrameKind::Record { problem } => problem,
     };
     if let Some(kind) = framing {
-        let err = MarcError::new(pos.index, pos.offset, kind);
+        let err = MarcError::new(pos.index, pos.offset, kind).spanning(len);
         if policy != ErrorPolicy::Lenient {
             return raise_or_skip(err, problems);
         }
@@ -77,7 +79,7 @@ pub(crate) fn process_frame(
     repairs.clear();
     let checked = parser.check(bytes, pos, repairs);
     problems.extend(repairs.drain(..).map(|error| Problem {
-        error,
+        error: error.spanning(len),
         action: Action::Repaired,
     }));
     match checked {
@@ -151,6 +153,13 @@ impl<'a> Reader<'a> {
             },
             policy,
         )
+    }
+
+    /// Like [`Reader::from_reader`], with every parse option.
+    pub fn from_reader_with<R: Read + Send + 'a>(reader: R, options: ParseOptions) -> Self {
+        let mut r = Self::from_reader(reader, options.policy);
+        r.parser = Parser::new(options);
+        r
     }
 
     fn with_input(input: Input<'a>, policy: ErrorPolicy) -> Self {

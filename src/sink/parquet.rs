@@ -24,11 +24,17 @@ use parquet::schema::types::ColumnPath;
 
 use crate::arrow::{Layout, StringType};
 use crate::error::Problem;
-use crate::pipeline::{self, PipelineError, PipelineOptions, Source};
+use crate::input::Source;
+use crate::options::{OptionError, ReadOptions, Value};
+use crate::pipeline::{self, PipelineError};
+use crate::sink::progress::Progress;
 
-/// Parquet compression.
+/// The Parquet codec (inside the file; not the [`Compression`] of a
+/// stream, which `input` undoes and the MARC writers will apply).
+///
+/// [`Compression`]: crate::input::Compression
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Compression {
+pub enum Codec {
     /// Zstandard at a level (`None`: the codec's default).
     Zstd(Option<i32>),
     /// Snappy.
@@ -41,7 +47,7 @@ pub enum Compression {
 #[derive(Clone, Debug)]
 pub struct ParquetOptions {
     /// Codec.
-    pub compression: Compression,
+    pub compression: Codec,
     /// Rows per row group (`None`: 50,000 records in the nested layout,
     /// 1,000,000 rows in the long one, a few tens of MB encoded either way).
     pub row_group_size: Option<usize>,
@@ -52,15 +58,67 @@ pub struct ParquetOptions {
 impl Default for ParquetOptions {
     fn default() -> Self {
         ParquetOptions {
-            compression: Compression::Zstd(None),
+            compression: Codec::Zstd(None),
             row_group_size: None,
             progress: false,
         }
     }
 }
 
+impl ParquetOptions {
+    /// The Parquet options among keyword arguments (`compression`,
+    /// `compression_level`, `row_group_size`, `progress`), taken out of
+    /// `pairs`; the rest are reading options.
+    pub fn take_from(pairs: &mut Vec<(String, Value)>) -> Result<Self, OptionError> {
+        let mut o = ParquetOptions::default();
+        let (mut codec, mut level) = (None, None);
+        let bad = |m: String| OptionError::Value(m);
+        let ty = |name: &str, expected, v: &Value| OptionError::Type {
+            name: name.to_string(),
+            expected,
+            found: format!("{v:?}"),
+        };
+        for (name, v) in std::mem::take(pairs) {
+            match (name.as_str(), &v) {
+                ("compression", Value::Str(s)) => codec = Some(s.clone()),
+                ("compression", _) => return Err(ty(&name, "a str", &v)),
+                ("compression_level", Value::None) => {}
+                ("compression_level", Value::Int(l)) => level = Some(*l as i32),
+                ("compression_level", _) => return Err(ty(&name, "an int or None", &v)),
+                ("row_group_size", Value::None) => {}
+                ("row_group_size", Value::Int(n)) if *n >= 1 => {
+                    o.row_group_size = Some(*n as usize)
+                }
+                ("row_group_size", Value::Int(_)) => {
+                    return Err(bad("row_group_size must be at least 1".into()))
+                }
+                ("row_group_size", _) => return Err(ty(&name, "an int or None", &v)),
+                ("progress", Value::Bool(b)) => o.progress = *b,
+                ("progress", _) => return Err(ty(&name, "a bool", &v)),
+                _ => pairs.push((name, v)),
+            }
+        }
+        o.compression = match (codec.as_deref().unwrap_or("zstd"), level) {
+            ("zstd", level) => Codec::Zstd(level),
+            ("snappy", None) => Codec::Snappy,
+            ("none", None) => Codec::None,
+            (c @ ("snappy" | "none"), Some(_)) => {
+                return Err(bad(format!(
+                    "compression_level applies to zstd only, not {c:?}"
+                )))
+            }
+            (other, _) => {
+                return Err(bad(format!(
+                    "compression must be 'zstd', 'snappy' or 'none', not {other:?}"
+                )))
+            }
+        };
+        Ok(o)
+    }
+}
+
 /// One input: its name (recorded in the file) and its bytes.
-pub struct Input {
+pub struct Named {
     /// Name written to the `source` column and the metadata.
     pub name: String,
     /// The bytes.
@@ -80,6 +138,8 @@ pub struct ExportSummary {
     pub bytes_out: u64,
     /// Problems reported (lenient and skip policies).
     pub problems: Vec<Problem>,
+    /// For each problem, the index of its input in `inputs`.
+    pub problem_inputs: Vec<usize>,
     /// Seconds taken.
     pub seconds: f64,
 }
@@ -148,9 +208,9 @@ fn json_list(names: &[String]) -> String {
 /// `keep_going` is asked after every batch; `false` stops the export (no
 /// file is left), as for Ctrl-C.
 pub fn write_parquet(
-    inputs: Vec<Input>,
+    inputs: Vec<Named>,
     dest: &Path,
-    mut opts: PipelineOptions,
+    mut opts: ReadOptions,
     pq: &ParquetOptions,
     keep_going: &mut dyn FnMut() -> bool,
 ) -> Result<ExportSummary, ExportError> {
@@ -168,20 +228,16 @@ pub fn write_parquet(
         base
     };
     let compression = match pq.compression {
-        Compression::Zstd(None) => PqCompression::ZSTD(ZstdLevel::default()),
-        Compression::Zstd(Some(l)) => PqCompression::ZSTD(ZstdLevel::try_new(l)?),
-        Compression::Snappy => PqCompression::SNAPPY,
-        Compression::None => PqCompression::UNCOMPRESSED,
+        Codec::Zstd(None) => PqCompression::ZSTD(ZstdLevel::default()),
+        Codec::Zstd(Some(l)) => PqCompression::ZSTD(ZstdLevel::try_new(l)?),
+        Codec::Snappy => PqCompression::SNAPPY,
+        Codec::None => PqCompression::UNCOMPRESSED,
     };
     let rows = pq.row_group_size.unwrap_or(match opts.layout {
         Layout::Nested => 50_000,
         Layout::Long => 1_000_000,
     });
-    let layout = match (opts.columns.is_some(), opts.layout) {
-        (true, _) => "columns",
-        (false, Layout::Nested) => "nested",
-        (false, Layout::Long) => "long",
-    };
+    let layout = opts.layout_name();
     let props = WriterProperties::builder()
         .set_compression(compression)
         .set_max_row_group_row_count(Some(rows.max(1)))
@@ -232,14 +288,10 @@ pub fn write_parquet(
     )?;
 
     let total: Option<u64> = inputs.iter().map(|i| i.size).sum();
-    let bar = if pq.progress {
-        progress_bar(total)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = Progress::new(pq.progress, total);
     let mut summary = ExportSummary::default();
     let mut done_bytes = 0u64;
-    for input in inputs {
+    for (i, input) in inputs.into_iter().enumerate() {
         let mut stream = pipeline::start(input.source, opts.clone())?;
         let counters = stream.counters();
         for batch in stream.by_ref() {
@@ -262,19 +314,17 @@ pub fn write_parquet(
                 return Err(ExportError::Interrupted);
             }
             let read = counters.bytes_scanned.load(Ordering::Relaxed);
-            bar.set_position(done_bytes + read);
             let recs = summary.records + counters.records.load(Ordering::Relaxed);
-            bar.set_message(format!("{recs} records"));
+            bar.update(done_bytes + read, recs);
         }
         summary.records += counters.records.load(Ordering::Relaxed);
         done_bytes += counters.bytes_scanned.load(Ordering::Relaxed);
-        summary.problems.extend(
-            stream
-                .problems()
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .drain(..),
-        );
+        let found =
+            std::mem::take(&mut *stream.problems().lock().unwrap_or_else(|p| p.into_inner()));
+        summary
+            .problem_inputs
+            .extend(std::iter::repeat_n(i, found.len()));
+        summary.problems.extend(found);
     }
     let inner = writer.into_inner()?;
     let file = inner.into_inner().map_err(|e| e.into_error())?;
@@ -282,28 +332,10 @@ pub fn write_parquet(
     drop(file);
     std::fs::rename(&tmp, dest)?;
     guard.0 = None;
-    bar.finish_and_clear();
+    bar.finish();
     summary.bytes_in = done_bytes;
     summary.bytes_out = std::fs::metadata(dest)?.len();
     summary.seconds = started.elapsed().as_secs_f64();
     let _ = std::io::stderr().flush();
     Ok(summary)
-}
-
-fn progress_bar(total: Option<u64>) -> indicatif::ProgressBar {
-    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-    // A stderr target draws nothing when stderr is not a terminal.
-    let bar = match total {
-        Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr()),
-        None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
-    };
-    let template = if total.is_some() {
-        "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg} ETA {eta}"
-    } else {
-        "{spinner} {bytes} {bytes_per_sec} {msg}"
-    };
-    if let Ok(style) = ProgressStyle::with_template(template) {
-        bar.set_style(style);
-    }
-    bar
 }

@@ -1,0 +1,82 @@
+//! The record format, recognised by content: the first significant bytes
+//! after decompression. ISO 2709 is what the readers take today; the other
+//! formats are recognised so that such an input gets a clear error instead
+//! of a stream of "garbage" problems. Anything unrecognised goes to the
+//! ISO 2709 scanner, which reports what it cannot use with its position.
+
+/// A record format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// ISO 2709 (MARC 21 transmission format).
+    Iso2709,
+    /// MARCXML (`<record>`, `<collection>`, or XML wrapping them).
+    MarcXml,
+    /// MARC-in-JSON (an object, an array, or one object per line).
+    Json,
+    /// MARCMaker text (`=LDR  ...`).
+    Mrk,
+}
+
+/// Bytes looked at to recognise a format.
+pub const SNIFF_LEN: usize = 64;
+
+impl Format {
+    /// The format's name: `"iso2709"`, `"marcxml"`, `"json"`, `"mrk"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Iso2709 => "iso2709",
+            Format::MarcXml => "marcxml",
+            Format::Json => "json",
+            Format::Mrk => "mrk",
+        }
+    }
+
+    /// What a person calls it, for messages.
+    pub fn title(self) -> &'static str {
+        match self {
+            Format::Iso2709 => "ISO 2709",
+            Format::MarcXml => "MARCXML",
+            Format::Json => "MARC-in-JSON",
+            Format::Mrk => "MARCMaker text",
+        }
+    }
+
+    /// Recognises the format from the first bytes of the (decompressed)
+    /// input. Leading whitespace, NULs and a UTF-8 byte-order mark are
+    /// passed over; an empty input is ISO 2709 (no records).
+    pub fn detect(head: &[u8]) -> Format {
+        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        let Some(first) = head
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0))
+        else {
+            return Format::Iso2709;
+        };
+        let rest = &head[first..];
+        match rest[0] {
+            b'<' => Format::MarcXml,
+            b'{' | b'[' => Format::Json,
+            b'=' if rest.len() < 4 || rest[1..4].iter().all(|b| b.is_ascii_alphanumeric()) => {
+                Format::Mrk
+            }
+            _ => Format::Iso2709,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_by_first_significant_bytes() {
+        assert_eq!(Format::detect(b"00714cam a2200205 a 4500"), Format::Iso2709);
+        assert_eq!(Format::detect(b"\n\n<?xml version"), Format::MarcXml);
+        assert_eq!(Format::detect(b"\xEF\xBB\xBF<collection"), Format::MarcXml);
+        assert_eq!(Format::detect(b"[{\"leader\""), Format::Json);
+        assert_eq!(Format::detect(b"{\"leader\""), Format::Json);
+        assert_eq!(Format::detect(b"=LDR  00714cam"), Format::Mrk);
+        assert_eq!(Format::detect(b""), Format::Iso2709);
+        assert_eq!(Format::detect(b"# a README"), Format::Iso2709);
+    }
+}

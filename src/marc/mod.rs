@@ -1,0 +1,11 @@
+//! ISO 2709: record boundaries ([`scan`]), one record's leader, directory,
+//! fields and subfields ([`record`]), and the sequential reader that
+//! applies the error policy ([`reader`]). No Arrow, no threads, no I/O
+//! beyond an `io::Read` handed in.
+
+pub mod dialect;
+pub mod reader;
+pub mod record;
+pub mod scan;
+
+pub use dialect::Dialect;

@@ -1,0 +1,147 @@
+//! A worker's job: one chunk of frames through the error policy
+//! (`process_frame`, the same code as the sequential `Reader`), the
+//! `where=` filter, and the chunk's [`RecordBuilder`].
+
+use arrow_array::RecordBatch;
+
+use super::{ChunkInfo, PipelineError};
+use crate::arrow::RecordBuilder;
+use crate::error::{MarcError, Problem};
+use crate::marc::reader::{process_frame, reject, Step};
+use crate::marc::record::{ParseOptions, Parser, RecordPos};
+use crate::marc::scan::FrameKind;
+use crate::options::ReadOptions;
+use crate::select::predicate::Filter;
+
+/// One frame of a chunk, positioned in the source and in the chunk.
+pub(super) struct Frame {
+    pub(super) index: u64,
+    pub(super) offset: u64,
+    pub(super) start: usize,
+    pub(super) end: usize,
+    pub(super) kind: FrameKind,
+}
+
+pub(super) struct Chunk {
+    pub(super) seq: u64,
+    /// The chunk's bytes; frame positions are relative to them. Batches of
+    /// view strings keep (a share of) them alive.
+    pub(super) data: bytes::Bytes,
+    pub(super) frames: Vec<Frame>,
+}
+
+/// What one chunk produced.
+#[derive(Debug)]
+pub struct ChunkOutput<O = RecordBatch> {
+    /// What the builder made of the records delivered (possibly none).
+    pub output: O,
+    /// Records delivered (rows in the nested layout; fewer than rows in
+    /// the long one).
+    pub records: usize,
+    /// Problems reported in this chunk, in input order.
+    pub problems: Vec<Problem>,
+    /// Records that were decoded (not UTF-8 as they stood).
+    pub decoded_records: usize,
+    /// Frames processed (records and skipped pieces).
+    pub frames: usize,
+    /// Bytes of the frames that parsed as records (delivered or filtered).
+    pub record_bytes: u64,
+    /// Bytes of the frames that were skipped.
+    pub skipped_bytes: u64,
+    /// Under strict: the error that ends the stream after this chunk.
+    pub raised: Option<MarcError>,
+    /// The chunk's input bytes and the source offset of their first byte
+    /// (for callers that hand out raw records, such as pymarc's
+    /// `current_chunk`); a share of the chunk, not a copy. `None` unless
+    /// [`ReadOptions::keep_raw`].
+    pub raw: Option<(bytes::Bytes, u64)>,
+}
+
+/// Parses one chunk (runs on a worker).
+pub(super) fn parse_chunk<O>(
+    chunk: Chunk,
+    opts: &ReadOptions,
+    factory: &(dyn Fn(&ChunkInfo<'_>) -> Box<dyn RecordBuilder<Output = O>> + Send + Sync),
+) -> Result<ChunkOutput<O>, PipelineError> {
+    if opts.fail_at_chunk == Some(chunk.seq) {
+        panic!("injected failure");
+    }
+    let bytes: &[u8] = &chunk.data;
+    let raw_offset = chunk
+        .frames
+        .first()
+        .map_or(0, |f| f.offset - f.start as u64);
+    let raw = opts.keep_raw.then(|| (chunk.data.clone(), raw_offset));
+    let mut parser = Parser::new(ParseOptions {
+        policy: opts.policy,
+        encoding: opts.encoding,
+        encoding_errors: opts.decode.errors,
+        dialect: opts.decode.dialect,
+    });
+    let mut builder = factory(&ChunkInfo {
+        frames: chunk.frames.len(),
+        data: &chunk.data,
+    });
+    let mut filter = opts.predicate.as_deref().map(Filter::new);
+    let mut problems = Vec::new();
+    let mut repairs = Vec::new();
+    let mut raised = None;
+    let (mut record_bytes, mut skipped_bytes) = (0u64, 0u64);
+    let mut frames = 0;
+    for f in chunk.frames {
+        frames += 1;
+        let rec = &bytes[f.start..f.end];
+        let len = rec.len() as u64;
+        let pos = RecordPos {
+            index: f.index,
+            offset: f.offset,
+        };
+        match process_frame(
+            &mut parser,
+            opts.policy,
+            f.kind,
+            rec,
+            pos,
+            &mut problems,
+            &mut repairs,
+        ) {
+            Step::Deliver => {
+                let view = parser.view(rec);
+                let pushed = match filter.as_mut().map(|f| f.matches(&view, pos, opts.decode)) {
+                    Some(Ok(false)) => Ok(()),
+                    Some(Err(e)) => Err(e),
+                    None | Some(Ok(true)) => builder.push(pos, &view, &mut problems),
+                };
+                match pushed {
+                    Ok(()) => record_bytes += len,
+                    Err(e) => {
+                        skipped_bytes += len;
+                        if let Step::Raise(e) = reject(opts.policy, e.spanning(len), &mut problems)
+                        {
+                            raised = Some(e);
+                            break;
+                        }
+                    }
+                }
+            }
+            Step::Skip => skipped_bytes += len,
+            Step::Raise(e) => {
+                raised = Some(e);
+                break;
+            }
+        }
+    }
+    let decoded_records = builder.decoded_records();
+    let records = builder.records();
+    Ok(ChunkOutput {
+        output: builder.finish()?,
+        problems,
+        decoded_records,
+        records,
+        frames,
+        record_bytes,
+        skipped_bytes,
+        raised,
+        raw,
+    })
+}

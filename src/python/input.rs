@@ -1,0 +1,204 @@
+//! The one routine that turns a Python object into an [`Input`]: every
+//! entry point (`read_batches`, `summarize`, `to_parquet`, the record
+//! iterator, the CLI) calls [`resolve`] and then opens it with [`open`].
+
+use std::io::Read;
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
+use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
+
+use crate::input::{Input, Source};
+
+use super::errors;
+
+const ACCEPTED: &str = "str or os.PathLike (a path), bytes, bytearray, memoryview, \
+    a binary file object (open(..., 'rb'), io.BytesIO, sys.stdin.buffer, anything with read), \
+    or a socket.socket";
+
+/// Reads a Python binary file object (or socket) in large blocks, taking
+/// the GIL once per block.
+struct PyRead {
+    obj: Py<PyAny>,
+    /// `recv` for a socket; `read1` where a buffered stream has it (it
+    /// returns what is there instead of waiting for `n` bytes, so a pipe's
+    /// first records are read as soon as they arrive); else `read`.
+    method: &'static str,
+    /// Bytes a `read` returned beyond what was asked, for the next call.
+    pending: Vec<u8>,
+}
+
+impl Read for PyRead {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !self.pending.is_empty() {
+            let n = self.pending.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.pending[..n]);
+            self.pending.drain(..n);
+            return Ok(n);
+        }
+        Python::attach(|py| {
+            let obj = self.obj.bind(py);
+            let method = self.method;
+            let data = obj.call_method1(method, (buf.len(),)).map_err(|e| {
+                // A Python exception (KeyboardInterrupt included) ends the
+                // read; the message keeps its type.
+                let msg = e
+                    .value(py)
+                    .repr()
+                    .map(|r| r.to_string())
+                    .unwrap_or_else(|_| e.to_string());
+                std::io::Error::other(format!("{method}() raised {msg}"))
+            })?;
+            if data.is_none() {
+                // A non-blocking stream with nothing ready: read again.
+                return Err(std::io::Error::from(std::io::ErrorKind::Interrupted));
+            }
+            let b = data
+                .cast::<PyBytes>()
+                .map_err(|_| std::io::Error::other(format!("{method}() did not return bytes")))?;
+            let b = b.as_bytes();
+            let n = b.len().min(buf.len());
+            buf[..n].copy_from_slice(&b[..n]);
+            // A `read(n)` that returned more than `n` bytes: keep the rest.
+            self.pending.extend_from_slice(&b[n..]);
+            Ok(n)
+        })
+    }
+}
+
+/// A contiguous byte memoryview over an immutable `bytes` object, borrowed
+/// without copying: the input keeps the `bytes` alive and reads the
+/// memoryview's window of it. `None` for any other memoryview.
+fn memoryview_of_bytes(mv: &Bound<'_, PyAny>) -> PyResult<Option<bytes::Bytes>> {
+    let base = mv.getattr("obj")?;
+    let Ok(base) = base.cast::<PyBytes>() else {
+        return Ok(None);
+    };
+    let contiguous: bool = mv.getattr("c_contiguous")?.extract()?;
+    let itemsize: usize = mv.getattr("itemsize")?.extract()?;
+    if !contiguous || itemsize != 1 {
+        return Ok(None);
+    }
+    let buf = pyo3::buffer::PyBuffer::<u8>::get(mv)?;
+    let whole = base.as_bytes();
+    // Address arithmetic only: where the window starts inside the bytes.
+    let start = (buf.buf_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+    let len = buf.len_bytes();
+    if start > whole.len() || len > whole.len() - start {
+        return Ok(None);
+    }
+    let backed: PyBackedBytes = base.clone().into();
+    Ok(Some(
+        bytes::Bytes::from_owner(backed).slice(start..start + len),
+    ))
+}
+
+/// A resolved input and the name problems and `source` columns give it.
+pub(crate) struct Resolved {
+    pub(crate) input: Input,
+    pub(crate) name: String,
+}
+
+fn is_path(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    Ok(obj.is_instance_of::<PyString>()
+        || obj.is_instance(&py.import("os")?.getattr("PathLike")?)?)
+}
+
+/// Turns `obj` into an input; see `ACCEPTED`. Unknown types raise
+/// `TypeError` naming the accepted kinds; a text-mode file says to open it
+/// with `'rb'`.
+pub(crate) fn resolve(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Resolved> {
+    let named = |input, name: String| Ok(Resolved { input, name });
+    let type_name = || -> PyResult<String> { Ok(format!("<{}>", obj.get_type().name()?)) };
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        // Immutable: shared with the workers without a copy.
+        let backed: PyBackedBytes = b.clone().into();
+        return named(
+            Input::Shared(bytes::Bytes::from_owner(backed)),
+            type_name()?,
+        );
+    }
+    if let Ok(b) = obj.cast::<PyByteArray>() {
+        // Mutable: a writer could change it under us, so copy once.
+        return named(Input::Shared(b.to_vec().into()), type_name()?);
+    }
+    if obj.is_instance_of::<PyMemoryView>() {
+        let data = match memoryview_of_bytes(obj)? {
+            Some(b) => b,
+            // Over a mutable object (or not contiguous bytes): copy once.
+            None => obj.call_method0("tobytes")?.extract::<Vec<u8>>()?.into(),
+        };
+        return named(Input::Shared(data), type_name()?);
+    }
+    if is_path(py, obj)? {
+        let path: std::path::PathBuf = py
+            .import("os")?
+            .call_method1("fsdecode", (obj,))?
+            .extract()?;
+        let name = path.display().to_string();
+        return named(Input::Path(path), name);
+    }
+    let io = py.import("io")?;
+    if obj.is_instance(&io.getattr("TextIOBase")?)? {
+        return Err(PyTypeError::new_err(
+            "marcarrow reads bytes, but this file was opened in text mode: open it with 'rb' \
+             (or pass sys.stdin.buffer for standard input)",
+        ));
+    }
+    let name = match obj.getattr("name") {
+        Ok(n) if n.is_instance_of::<PyString>() => n.extract::<String>()?,
+        _ => type_name()?,
+    };
+    if obj.is_instance(&io.getattr("BytesIO")?)? {
+        // Its buffer is writable: copy what is left of it once.
+        let data: Vec<u8> = obj.call_method0("getvalue")?.extract()?;
+        let at: usize = obj.call_method0("tell")?.extract()?;
+        return named(
+            Input::Shared(data[at.min(data.len())..].to_vec().into()),
+            name,
+        );
+    }
+    let socket = py.import("socket")?;
+    if obj.is_instance(&socket.getattr("socket")?)? {
+        let r = PyRead {
+            obj: obj.clone().unbind(),
+            method: "recv",
+            pending: Vec::new(),
+        };
+        return named(Input::Reader(Box::new(r)), type_name()?);
+    }
+    if obj.hasattr("read")? {
+        let method = if obj.hasattr("read1")? {
+            "read1"
+        } else {
+            "read"
+        };
+        let r = PyRead {
+            obj: obj.clone().unbind(),
+            method,
+            pending: Vec::new(),
+        };
+        return named(Input::Reader(Box::new(r)), name);
+    }
+    Err(PyTypeError::new_err(format!(
+        "cannot read MARC from {}: expected {ACCEPTED}",
+        obj.get_type().name()?
+    )))
+}
+
+/// Opens a resolved input, GIL released: a missing file, a directory or a
+/// permission error raises the matching `OSError` with the path.
+pub(crate) fn open(py: Python<'_>, r: Resolved) -> PyResult<Source> {
+    let name = r.name;
+    let input = r.input;
+    py.detach(move || input.open())
+        .map_err(|e| errors::io_error(e, std::path::Path::new(&name)))
+}
+
+/// `resolve` then `open`: the source and its name.
+pub(crate) fn source(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<(Source, String)> {
+    let r = resolve(py, obj)?;
+    let name = r.name.clone();
+    Ok((open(py, r)?, name))
+}
