@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Generate src/marc8/tables.rs from the Library of Congress MARC-8 code
+"""Generate src/decode/marc8/tables.rs from the Library of Congress MARC-8 code
 tables as pymarc ships them (pymarc.marc8_mapping), plus the CP-1251 table
 from Python's codec.
 
-    python scripts/gen_marc8_tables.py [OUT]   # default: rewrites src/marc8/tables.rs
+    python scripts/gen_marc8_tables.py [OUT]   # default: rewrites src/decode/marc8/tables.rs
 
 The mapping is a fact of the standard; this script only changes its form.
 Run it again (and commit the result) if the source tables ever change.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pymarc import marc8_mapping
 
-OUT = Path(__file__).resolve().parent.parent / "src" / "marc8" / "tables.rs"
+OUT = Path(__file__).resolve().parent.parent / "src" / "decode" / "marc8" / "tables.rs"
 UNMAPPED = 0xFFFF_FFFF
 COMBINING = 1 << 31
 

@@ -57,7 +57,7 @@ def test_convert_stats_dump_and_exit_codes(tmp_path) -> None:
     for args, code, msg in [
         (["convert", "/no/such.mrc", "-o", str(tmp_path / "a.parquet")], 3, b"no such file"),
         (["convert", str(tmp_path), "-o", str(tmp_path / "a.parquet")], 3, b"is a directory"),
-        (["convert", __file__, "-o", str(tmp_path / "a.parquet")], 1, b"ISO 2709"),
+        (["convert", __file__, "-o", str(tmp_path / "a.parquet")], 1, b"iso 2709"),
         (
             [
                 "convert",
@@ -66,13 +66,13 @@ def test_convert_stats_dump_and_exit_codes(tmp_path) -> None:
                 str(tmp_path / "a.parquet"),
             ],
             1,
-            b"invalid UTF-8",
+            b"invalid utf-8",
         ),
         (["convert", sample], 2, b"-o"),
     ]:
         r = run(*args)
         assert r.returncode == code, (args, r.stderr)
-        assert msg in r.stderr, (args, r.stderr)
+        assert msg in r.stderr.lower(), (args, r.stderr)
         if code != 2:  # usage errors print argparse's usage too
             assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert not (tmp_path / "a.parquet").exists()

@@ -13,7 +13,7 @@ import pytest
     [
         "marcarrow",
         "marcarrow._marcarrow",
-        "marcarrow._text",
+        "marcarrow.problems",
         "marcarrow._expr",
         "marcarrow._scan",
         "marcarrow.exceptions",

@@ -152,7 +152,7 @@ def test_invalid_utf8_replace_keeps_records() -> None:
 
 
 def test_marc8_tables_are_generated_from_pymarc(tmp_path: Path) -> None:
-    """src/marc8/tables.rs is exactly what the generator makes of pymarc's
+    """src/decode/marc8/tables.rs is exactly what the generator makes of pymarc's
     Library of Congress tables (so nobody edited it by hand)."""
     import subprocess
     import sys
@@ -164,4 +164,4 @@ def test_marc8_tables_are_generated_from_pymarc(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
-    assert out.read_text() == (root / "src" / "marc8" / "tables.rs").read_text()
+    assert out.read_text() == (root / "src" / "decode" / "marc8" / "tables.rs").read_text()

@@ -44,9 +44,7 @@ def test_pride_counts_match_pymarc(policy: str) -> None:
         assert p.action == "skipped"
         assert data[p.byte_offset : p.byte_offset + 5].isdigit()
         assert p.message.startswith(f"record {p.record_index} (byte {p.byte_offset}")
-    assert sorted([r[0] for r in records] + [p.record_index for p in problems]) == list(
-        range(383)
-    )
+    assert sorted([r[0] for r in records] + [p.record_index for p in problems]) == list(range(383))
 
 
 def test_strict_raises_after_the_good_records() -> None:

@@ -23,9 +23,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import zstandard
-from conftest import data_file
 
 import marcarrow
+from conftest import data_file
 from marcarrow import Action, MarcError, Problem
 from marcarrow.pymarc import MARCReader
 

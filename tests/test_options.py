@@ -29,11 +29,11 @@ def stub_options(cls: str) -> dict[str, str]:
 
 
 def test_stub_typeddicts_list_the_core_options_and_defaults() -> None:
-    read = stub_options("ReadOptions")
+    read = stub_options("_ReadOptions")
     assert read == {n: d for n, (d, e) in CORE.items() if "batches" in e}
-    summary = stub_options("SummaryOptions")
+    summary = stub_options("_SummaryOptions")
     assert summary == {n: d for n, (d, e) in CORE.items() if "summary" in e}
-    parquet = {**read, **stub_options("ParquetOptions")}
+    parquet = {**read, **stub_options("_ParquetOptions")}
     for name, (default, entries) in CORE.items():
         if "parquet" in entries:
             assert parquet.get(name) == default, name

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     import polars
     import pyarrow
 
-    from marcarrow._marcarrow import ParquetOptions, ReadOptions
+    from marcarrow._marcarrow import _ParquetOptions as ParquetOptions
+    from marcarrow._marcarrow import _ReadOptions as ReadOptions
 
 __all__ = [
     "SAMPLE",

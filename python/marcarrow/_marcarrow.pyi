@@ -27,7 +27,7 @@ __version__: str
 
 _Path = str | PathLike[str]
 #: Every kind of input an entry point takes.
-Source = _Path | bytes | bytearray | memoryview | io.BytesIO | IO[bytes] | socket.socket
+_Source = _Path | bytes | bytearray | memoryview | io.BytesIO | IO[bytes] | socket.socket
 _Policy = Literal["strict", "lenient", "skip"]
 _Layout = Literal["nested", "long"]
 
@@ -74,7 +74,7 @@ class BatchReader:
     def close(self) -> None:
         """Stop reading and free the pipeline."""
 
-class ReadOptions(TypedDict, total=False):
+class _ReadOptions(TypedDict, total=False):
     """The reading options (``docs/options.md``; defaults in comments).
 
     Every entry point takes them as keyword arguments; the core
@@ -95,7 +95,7 @@ class ReadOptions(TypedDict, total=False):
     batch_size: int | None  # None
     threads: int | None  # None
 
-class ParquetOptions(ReadOptions, total=False):
+class _ParquetOptions(_ReadOptions, total=False):
     """:func:`marcarrow.to_parquet`'s options: the reading options (less
     ``batch_size`` and ``string_type``) and the Parquet ones."""
 
@@ -104,8 +104,8 @@ class ParquetOptions(ReadOptions, total=False):
     row_group_size: int | None  # None
     progress: bool  # False
 
-class SummaryOptions(TypedDict, total=False):
-    """:func:`marcarrow.summarize`'s options (a subset of ReadOptions)."""
+class _SummaryOptions(TypedDict, total=False):
+    """:func:`marcarrow.summarize`'s options (a subset of _ReadOptions)."""
 
     errors: _Policy  # 'strict'
     encoding: Literal["auto", "utf-8", "marc-8", "latin-1", "cp1251"]  # 'auto'
@@ -116,10 +116,10 @@ class SummaryOptions(TypedDict, total=False):
     batch_size: int | None  # None
     threads: int | None  # None
 
-def read_batches(source: Source, **options: Unpack[ReadOptions]) -> BatchReader:
+def read_batches(source: _Source, **options: Unpack[_ReadOptions]) -> BatchReader:
     """Read MARC records as a stream of Arrow RecordBatches.
 
-    ``source`` (:data:`Source`): a path (``str`` or ``os.PathLike``), ``bytes``
+    ``source``: a path (``str`` or ``os.PathLike``), ``bytes``
     (shared without copying), ``bytearray``/``memoryview``/``io.BytesIO``
     (copied once, since their contents can change), a binary file object
     (``sys.stdin.buffer`` included), or a ``socket.socket``. gzip, zstd and
@@ -130,7 +130,7 @@ def read_batches(source: Source, **options: Unpack[ReadOptions]) -> BatchReader:
     >>> r = marcarrow.read_batches(marcarrow.SAMPLE, layout="long")
     """
 
-def summarize(source: Source, **options: Unpack[SummaryOptions]) -> dict[str, Any]:
+def summarize(source: _Source, **options: Unpack[_SummaryOptions]) -> dict[str, Any]:
     """Read a whole source through the bounded pipeline and count what it holds.
 
     Returns a dict with ``records``, ``frames``, ``bytes`` (read, after
@@ -148,7 +148,7 @@ def summarize(source: Source, **options: Unpack[SummaryOptions]) -> dict[str, An
     """
 
 def _records(
-    source: Source,
+    source: _Source,
     *,
     errors: _Policy = "strict",
     decode: bool = False,
@@ -159,7 +159,9 @@ def _records(
     sequential reader (the reference the pipeline must agree with), and the
     problems (raw Latin-1 values for non-UTF-8 records unless ``decode``)."""
 
-def _to_parquet(sources: list[Any], dest: _Path, **options: Unpack[ParquetOptions]) -> dict[str, Any]:
+def _to_parquet(
+    sources: list[Any], dest: _Path, **options: Unpack[_ParquetOptions]
+) -> dict[str, Any]:
     """Native half of :func:`marcarrow.to_parquet`."""
 
 def _read_options() -> list[tuple[str, str, str, list[str]]]:
@@ -210,6 +212,6 @@ class _RecordOptions(TypedDict, total=False):
     threads: int | None
 
 def _record_blocks(
-    source: Source, *, pymarc: bool = True, **options: Unpack[_RecordOptions]
+    source: _Source, *, pymarc: bool = True, **options: Unpack[_RecordOptions]
 ) -> _BlockReader:
     """Starts the pipeline for the record iterator."""

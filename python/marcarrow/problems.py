@@ -5,7 +5,8 @@ Every reader reports the same :class:`Problem` objects: ``reader.errors``,
 :attr:`marcarrow.MarcError.problem`, and the command line prints them.
 
 >>> import marcarrow
->>> reader = marcarrow.read_batches(b"00026nam  2200025   4500" + bytes([0x1E, 0x1D]), errors="skip")
+>>> no_fields = b"00026nam  2200025   4500" + bytes([0x1E, 0x1D])
+>>> reader = marcarrow.read_batches(no_fields, errors="skip")
 >>> _ = list(reader)
 >>> p = reader.errors[0]
 >>> p.action is marcarrow.Action.SKIPPED, p.record_index, p.byte_offset, p.kind

@@ -88,7 +88,17 @@ pub(crate) fn io_error(e: std::io::Error, path: &std::path::Path) -> PyErr {
     use pyo3::exceptions::*;
     use std::io::ErrorKind as K;
     let errno = e.raw_os_error().unwrap_or(0);
-    let msg = e.to_string();
+    // The system's words ("No such file or directory"), as Python's own
+    // OSErrors say them, without Rust's " (os error 2)".
+    let msg = match e.raw_os_error() {
+        Some(_) => e
+            .to_string()
+            .split(" (os error")
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+        None => e.to_string(),
+    };
     let p = path.display().to_string();
     match e.kind() {
         K::NotFound => PyFileNotFoundError::new_err((errno, msg, p)),

@@ -89,7 +89,7 @@ def _pymarc_class(chunk: bytes, reading: bool = True) -> type[Exception] | None:
 
 def _exception(problem: Problem, chunk: bytes | None, reading: bool = True) -> Exception:
     """A skipped record's problem as the exception pymarc would give."""
-    coords = {
+    coords: dict[str, Any] = {
         "record_index": problem.record_index,
         "byte_offset": problem.byte_offset,
         "error_offset": problem.error_offset,
@@ -151,7 +151,7 @@ def _first_record(
 ) -> tuple[Any, int]:
     """The first record of ``data`` as ``(block, row)``, or pymarc's exception."""
     opts = _pipeline_options(to_unicode, force_utf8, utf8_handling, file_encoding)
-    blocks = _record_blocks(data, threads=1, **opts)
+    blocks = _record_blocks(data, threads=1, errors="skip", **opts)
     for block, problems in blocks:
         skipped = [p for p in problems if p.action is Action.SKIPPED]
         if skipped and (block is None or skipped[0].record_index < block.position(0)[0]):
