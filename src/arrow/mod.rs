@@ -60,13 +60,10 @@ pub mod columns;
 mod records;
 mod strings;
 
-use arrow_array::RecordBatch;
 use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, SchemaRef};
 
 use crate::error::{MarcError, Problem};
 use crate::marc::record::{RecordPos, RecordView};
-use crate::options::ReadOptions;
-use crate::pipeline::Factory;
 
 pub use columns::{ColumnBuilder, Columns};
 pub use records::BatchBuilder;
@@ -97,33 +94,6 @@ pub trait RecordBuilder {
 
     /// The chunk's output.
     fn finish(self: Box<Self>) -> Result<Self::Output, ArrowError>;
-}
-
-/// The builder factory of the layout `opts` ask for (nested, long or
-/// columns).
-pub fn batch_factory(opts: &ReadOptions) -> Factory<RecordBatch> {
-    let (strings, decode, provenance) = (opts.strings, opts.decode, opts.provenance);
-    match &opts.columns {
-        Some(c) => {
-            let c = c.clone();
-            std::sync::Arc::new(move |chunk| {
-                let mut b = ColumnBuilder::new(c.clone(), strings, chunk.frames);
-                b.set_decode_options(decode);
-                b.set_provenance(provenance);
-                Box::new(b) as Box<dyn RecordBuilder<Output = RecordBatch>>
-            })
-        }
-        None => {
-            let (layout, tags) = (opts.layout, opts.tags.clone());
-            std::sync::Arc::new(move |chunk| {
-                let mut b = BatchBuilder::new(layout, strings, chunk.frames, chunk.data.clone());
-                b.set_decode_options(decode);
-                b.set_tags(tags.clone());
-                b.set_provenance(provenance);
-                Box::new(b) as Box<dyn RecordBuilder<Output = RecordBatch>>
-            })
-        }
-    }
 }
 
 /// The shape of the Arrow output.

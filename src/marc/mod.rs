@@ -4,8 +4,10 @@
 //! beyond an `io::Read` handed in.
 
 pub mod dialect;
+pub mod encoding;
 pub mod reader;
 pub mod record;
 pub mod scan;
+pub mod view;
 
 pub use dialect::Dialect;

@@ -36,7 +36,9 @@ use std::sync::Arc;
 use arrow_schema::ArrowError;
 use crossbeam_channel::{bounded, unbounded};
 
-use crate::arrow::RecordBuilder;
+use arrow_array::RecordBatch;
+
+use crate::arrow::{BatchBuilder, ColumnBuilder, RecordBuilder};
 use crate::error::MarcError;
 use crate::input::{Format, InputError, Source};
 use crate::options::ReadOptions;
@@ -114,7 +116,7 @@ pub type Factory<O> =
 /// Starts a pipeline of Arrow batches over `source`, in the layout `opts`
 /// ask for.
 pub fn start(source: Source, opts: ReadOptions) -> Result<BatchStream, PipelineError> {
-    let factory = crate::arrow::batch_factory(&opts);
+    let factory = batch_factory(&opts);
     start_with(source, opts, factory)
 }
 
@@ -158,4 +160,31 @@ pub fn start_with<O: Send + 'static>(
         .spawn(move || chunker.run(source))
         .map_err(PipelineError::Io)?;
     Ok(BatchStream::new(schema, res_rx, tok_tx, cancel, counters))
+}
+
+/// The builder factory of the layout `opts` ask for (nested, long or
+/// columns).
+fn batch_factory(opts: &ReadOptions) -> Factory<RecordBatch> {
+    let (strings, decode, provenance) = (opts.strings, opts.decode, opts.provenance);
+    match &opts.columns {
+        Some(c) => {
+            let c = c.clone();
+            std::sync::Arc::new(move |chunk| {
+                let mut b = ColumnBuilder::new(c.clone(), strings, chunk.frames);
+                b.set_decode_options(decode);
+                b.set_provenance(provenance);
+                Box::new(b) as Box<dyn RecordBuilder<Output = RecordBatch>>
+            })
+        }
+        None => {
+            let (layout, tags) = (opts.layout, opts.tags.clone());
+            std::sync::Arc::new(move |chunk| {
+                let mut b = BatchBuilder::new(layout, strings, chunk.frames, chunk.data.clone());
+                b.set_decode_options(decode);
+                b.set_tags(tags.clone());
+                b.set_provenance(provenance);
+                Box::new(b) as Box<dyn RecordBuilder<Output = RecordBatch>>
+            })
+        }
+    }
 }

@@ -374,7 +374,7 @@ class Record:
     ) -> None:
         """Fills the record from one record in transmission format, through
         marcarrow's parser; a malformed record raises pymarc's exception."""
-        from marcarrow.pymarc.reader import _first_record
+        from marcarrow.pymarc._blocks import _first_record
 
         if isinstance(marc, str):
             marc = marc.encode("latin-1")
