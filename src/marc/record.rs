@@ -283,14 +283,20 @@ impl Parser {
                     .unwrap_or(Tag(*b"???"));
                 return Err((bad, tag));
             }
-            // Every field must start on a character boundary too (a field
-            // ends just before its ASCII terminator, so its end always is
-            // one): then every string cut from a field at ASCII delimiters
-            // is valid UTF-8, which `arrow.rs` relies on.
+            // Every field must start and end on a character boundary too:
+            // then every string cut from a field at ASCII delimiters is
+            // valid UTF-8, which `arrow/strings.rs` relies on. A field ends
+            // just before its terminator, except in the pymarc dialect,
+            // where the byte dropped may be any byte, even one inside a
+            // character.
+            let continuation = |i: usize| i < bytes.len() && (bytes[i] as i8) < -0x40;
             for s in &self.spans {
-                let start = s.start as usize;
-                if start < s.end as usize && (bytes[start] as i8) < -0x40 {
+                let (start, end) = (s.start as usize, s.end as usize);
+                if start < end && continuation(start) {
                     return Err((start, s.tag));
+                }
+                if continuation(end) {
+                    return Err((end, s.tag));
                 }
             }
         }
@@ -439,6 +445,51 @@ mod tests {
         assert_eq!(e.tag, Some(Tag(*b"245")));
         let bad = r.iter().position(|&b| b == 0xff).unwrap() as u64;
         assert_eq!(e.error_offset, Some(100 + bad));
+    }
+
+    #[test]
+    fn field_cut_inside_a_character_is_invalid_utf8_in_both_dialects() {
+        // Found by mutating real records (issue 20): the 245's directory
+        // length ends the field one byte into "é", so that pymarc's reading
+        // (the last byte dropped, whatever it is) cuts the character.
+        let hex = "30303036346e616d206132323030303439202020343530303234353030313330303030303530303030303730303030371e31301f6141421e20201f61c3a91e1d";
+        let rec: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        for dialect in [Dialect::Standard, Dialect::Pymarc] {
+            let mut p = Parser::new(ParseOptions {
+                dialect,
+                ..Default::default()
+            });
+            let mut repairs = Vec::new();
+            let pos = RecordPos {
+                index: 0,
+                offset: 0,
+            };
+            match p.check(&rec, pos, &mut repairs) {
+                Err(e) => assert!(
+                    matches!(
+                        e.kind,
+                        ErrorKind::InvalidUtf8 { .. }
+                            | ErrorKind::DirectoryInvalid(_)
+                            | ErrorKind::FieldTerminatorMissing { .. }
+                    ),
+                    "{dialect:?}: {e}"
+                ),
+                Ok(()) => {
+                    // Whatever was accepted must cut into valid UTF-8.
+                    let v = p.view(&rec);
+                    for f in v.fields() {
+                        assert!(
+                            std::str::from_utf8(f.data).is_ok(),
+                            "{dialect:?}: {:?}",
+                            f.data
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

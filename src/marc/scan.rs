@@ -86,6 +86,10 @@ pub enum FrameKind {
     Bad(ErrorKind),
 }
 
+/// Unusable bytes are reported in pieces of about this size at most (each
+/// ends at a record terminator), however long the run.
+pub const GARBAGE_PIECE: usize = 1 << 20;
+
 /// Longest stretch the scanner holds while looking for the end of one
 /// record. Real records are at most a few MB; past this many bytes without
 /// a decision, the first `MAX_FRAME_BYTES` are reported as garbage so that
@@ -324,32 +328,45 @@ impl Scanner {
         }
     }
 
-    /// The record length is unreadable: skip to the next terminator, unless
-    /// a valid record is hidden behind leading garbage.
+    /// The record length is unreadable: skip to the next terminator that is
+    /// followed by a plausible record start (or the end), unless a valid
+    /// record is hidden behind leading garbage. A run of unusable stretches
+    /// is one frame, cut at a terminator once it passes [`GARBAGE_PIECE`]
+    /// bytes, so that random bytes make a few problems, not one per 0x1D.
     fn resync(&mut self, buf: &[u8], s: usize, eof: bool) -> Scan {
         let b = &buf[s..];
         let found = String::from_utf8_lossy(&b[..5]).into_owned();
-        let Some(t) = memchr::memchr(RECORD_TERMINATOR, b) else {
-            if !eof {
-                return Scan::NeedMore;
-            }
-            let kind = ErrorKind::Garbage {
-                len: b.len() as u64,
+        let mut from = 0;
+        loop {
+            let Some(t) = memchr::memchr(RECORD_TERMINATOR, &b[from..]).map(|t| from + t) else {
+                if !eof {
+                    return Scan::NeedMore;
+                }
+                let kind = if from == 0 {
+                    ErrorKind::Garbage {
+                        len: b.len() as u64,
+                    }
+                } else {
+                    ErrorKind::RecordLengthInvalid { found }
+                };
+                return self.frame(s, buf.len(), FrameKind::Bad(kind));
             };
-            return self.frame(s, buf.len(), FrameKind::Bad(kind));
-        };
-        // A record ending at `t` whose length field agrees with it.
-        for q in 1..(t + 1).saturating_sub(MIN_RECORD_LEN - 1) {
-            if parse_digits(&b[q..q + 5]) == Some(t + 1 - q) {
-                let kind = ErrorKind::Garbage { len: q as u64 };
-                return self.frame(s, s + q, FrameKind::Bad(kind));
+            // A record ending at `t` whose length field agrees with it.
+            for q in from.max(1)..(t + 1).saturating_sub(MIN_RECORD_LEN - 1) {
+                if parse_digits(&b[q..q + 5]) == Some(t + 1 - q) {
+                    let kind = ErrorKind::Garbage { len: q as u64 };
+                    return self.frame(s, s + q, FrameKind::Bad(kind));
+                }
+            }
+            match next_is_plausible(&b[t + 1..], eof) {
+                None => return Scan::NeedMore,
+                Some(false) if t + 1 < GARBAGE_PIECE => from = t + 1,
+                Some(_) => {
+                    let kind = ErrorKind::RecordLengthInvalid { found };
+                    return self.frame(s, s + t + 1, FrameKind::Bad(kind));
+                }
             }
         }
-        self.frame(
-            s,
-            s + t + 1,
-            FrameKind::Bad(ErrorKind::RecordLengthInvalid { found }),
-        )
     }
 }
 
@@ -495,6 +512,32 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(sc.next(&junk[..50_000], false), Scan::NeedMore);
+    }
+
+    #[test]
+    fn a_run_of_garbage_is_a_few_pieces_not_one_per_terminator() {
+        // Pseudo-random bytes: a 0x1D every 256 bytes or so, and no record.
+        let mut x: u32 = 12345;
+        let junk: Vec<u8> = (0..3_000_000)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (x >> 16) as u8
+            })
+            .collect();
+        let rec = b"00026nam  2200025   4500\x1e\x1d";
+        let mut input = junk.clone();
+        input.extend_from_slice(rec);
+        let frames: Vec<_> = Frames::new(&input).collect();
+        assert!(frames.len() <= 6, "{} frames", frames.len());
+        assert_eq!(frames.last().unwrap().kind, FrameKind::Record { problem: None });
+        // Pieces tile the input (the junk holds no padding byte at a piece's
+        // start by chance here, or the piece starts after it).
+        let mut at = 0;
+        for f in &frames {
+            assert!(f.start >= at && input[at..f.start].iter().all(|&b| is_padding(b)));
+            at = f.end;
+        }
+        assert_eq!(at, input.len());
     }
 
     #[test]
