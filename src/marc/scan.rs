@@ -529,7 +529,10 @@ mod tests {
         input.extend_from_slice(rec);
         let frames: Vec<_> = Frames::new(&input).collect();
         assert!(frames.len() <= 6, "{} frames", frames.len());
-        assert_eq!(frames.last().unwrap().kind, FrameKind::Record { problem: None });
+        assert_eq!(
+            frames.last().unwrap().kind,
+            FrameKind::Record { problem: None }
+        );
         // Pieces tile the input (the junk holds no padding byte at a piece's
         // start by chance here, or the piece starts after it).
         let mut at = 0;
