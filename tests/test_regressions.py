@@ -44,8 +44,16 @@ def test_cut_utf8_character_is_a_problem_not_a_runtime_error() -> None:
     batches = marcarrow.read_batches(data, errors="skip")
     assert sum(pa.record_batch(b).num_rows for b in batches) == 2
     assert [p.action for p in batches.errors] == [Action.SKIPPED]
-    with pytest.raises(MarcError):
+    # By the standard the 245 is not cut inside a character: it runs past
+    # its terminator, a structural fault that no encoding policy repairs.
+    with pytest.raises(MarcError) as e3:
         marcarrow.read_arrow(data)
-    with pytest.warns(marcarrow.MarcWarning):
-        t = marcarrow.read_arrow(data, encoding_errors="replace")
+    assert e3.value.problem is not None and e3.value.problem.kind == "FieldTerminatorMissing"
+    with pytest.raises(MarcError):
+        marcarrow.read_arrow(data, encoding_errors="replace")
+    # Lenient: the fields are taken between their terminators and reported.
+    with pytest.warns(marcarrow.MarcWarning, match="field terminators"):
+        t = marcarrow.read_arrow(data, errors="lenient")
     assert t.num_rows == 3
+    fields = t.column("fields")[1].as_py()
+    assert [f["subfields"][0]["value"] for f in fields] == ["AB", "é"]
