@@ -2,6 +2,9 @@
 
     python benches/peers.py             # the full table (about 15 minutes)
     python benches/peers.py --quick     # smoke test: 10,000 records, 3 runs
+    python benches/peers.py --baseline REF --only table,select,iterate
+                                        # also marcarrow built from git REF,
+                                        # interleaved in the same rounds
     python benches/peers.py diag NAME   # a pipeline diagnostic in the same venv
                                         # (sweep, two-threads, fileobj, scaling,
                                         # compare, rss, all; see pipeline.py)
@@ -30,6 +33,12 @@ work). In process: around the call only, after the imports. Peak RSS: the
 child's VmHWM. Results go to ``benches/results/peers-DATE.{md,json}`` and
 ``peers-latest.{md,json}`` (``--quick``: ``peers-quick.*``, not kept; ``--only``:
 ``peers-DATE-TASKS.*``, beside the full table, not replacing it).
+
+``--baseline REF`` builds marcarrow at git ``REF`` into a second venv
+(``benches/.venv-peers-base``) and adds it as the tool ``marcarrow@REF`` to
+every task that marcarrow runs, in the same interleaved rounds: a before and
+after in one run. Its *marcarrow ÷ this* column is the speed-up of this
+checkout over REF. The results are written as ``peers-DATE-baseline.*``.
 """
 
 from __future__ import annotations
@@ -56,6 +65,8 @@ sys.path.insert(0, str(HERE))
 from pipeline import corpus, head, iterate, uva_repeated, vmhwm_mb  # noqa: E402
 
 VENV = Path(os.environ.get("MARCARROW_PEERS_VENV", HERE / ".venv-peers"))
+BASE_VENV = VENV.with_name(VENV.name + "-base")
+BASE = "marcarrow@"  # the tool name prefix of a baseline build
 # marctable 0.8.0 needs Python 3.12; 0.5.0 is the newest that installs on 3.11.
 PEERS = [
     "pymarc==5.4.0",
@@ -156,8 +167,10 @@ def job(task: str, tool: str, path: Path, out: Path):
     import warnings
 
     warnings.simplefilter("ignore")
-    if tool == "marcarrow":
+    if tool.startswith("marcarrow"):
         import marcarrow
+
+        tool = "marcarrow"  # a baseline build runs marcarrow's own code path
     elif tool in ("pymarc", "rmarc", "mrrc"):
         mod = importlib.import_module(tool)
     if task == "table":
@@ -301,8 +314,44 @@ def machine() -> dict:
     }
 
 
+def ensure_base_venv(ref: str) -> None:
+    """marcarrow at git REF (a release build of a temporary worktree) in its
+    own venv, beside pyarrow and polars only."""
+    py = BASE_VENV / "bin" / "python"
+    pip = [str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    if not py.exists():
+        print(f"creating {BASE_VENV}", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(BASE_VENV)], check=True)
+        subprocess.run([*pip, "pyarrow", "polars"], check=True)
+    rev = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", ref], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    stamp = BASE_VENV / "marcarrow-rev.txt"
+    if stamp.exists() and stamp.read_text() == rev:
+        return
+    tree = Path(tempfile.mkdtemp(prefix="marcarrow-base-"))
+    print(f"building marcarrow at {ref} ({rev[:10]}) for the baseline", flush=True)
+    try:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
+            check=True,
+            capture_output=True,
+        )
+        # The checkout's own target dir keeps the dependencies compiled.
+        env = {**os.environ, "CARGO_TARGET_DIR": str(ROOT / "target")}
+        subprocess.run([*pip, "--no-deps", "--force-reinstall", str(tree)], check=True, env=env)
+    finally:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
+            check=False,
+            capture_output=True,
+        )
+    stamp.write_text(rev)
+
+
 def run_child(task: str, tool: str, path: Path, out: Path) -> dict:
-    cmd = [sys.executable, __file__, "child", task, tool, str(path), str(out)]
+    py = str(BASE_VENV / "bin" / "python") if tool.startswith(BASE) else sys.executable
+    cmd = [py, __file__, "child", task, tool, str(path), str(out)]
     t0 = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
@@ -364,6 +413,8 @@ def label(tool: str, versions: dict) -> str:
     if tool in names:
         return names[tool]
     v = versions.get(tool)
+    if tool.startswith(BASE):
+        return f"marcarrow at {tool[len(BASE) :]} (baseline)"
     return f"{tool} {v}" if v else tool
 
 
@@ -447,7 +498,9 @@ def peers_main(a: argparse.Namespace) -> None:
     groups = []
     # The raw limits first: they also bring the files into the page cache.
     for task, key in plan:
-        tools = ["cat", "python", "marcarrow"] if task == "raw" else TASKS[task][1]
+        tools = ["cat", "python", "marcarrow"] if task == "raw" else list(TASKS[task][1])
+        if a.baseline:
+            tools.insert(tools.index("marcarrow") + 1, BASE + a.baseline)
         rows = measure(task, tools, Path(files[key]["path"]), runs, out)
         groups.append({"task": task, "input": files[key], "rows": rows})
     info["loadavg_end"] = os.getloadavg()
@@ -467,9 +520,11 @@ def peers_main(a: argparse.Namespace) -> None:
     res.mkdir(exist_ok=True)
     if a.quick:
         names = ["peers-quick"]
-    elif a.only:
-        # A partial run must not replace the full table.
-        names = [f"peers-{result['date'][:10]}-{a.only.replace(',', '-')}"]
+    elif a.baseline or a.only:
+        # A partial or baseline run must not replace the full table.
+        tail = "-baseline" if a.baseline else ""
+        tasks = a.only.replace(",", "-") if a.only else "all"
+        names = [f"peers-{result['date'][:10]}-{tasks}{tail}"]
     else:
         names = [f"peers-{result['date'][:10]}", "peers-latest"]
     for n in names:
@@ -504,9 +559,16 @@ def main() -> None:
     ap.add_argument("--marc8-mb", type=float, help="MARC-8 input size (default 20 MB)")
     ap.add_argument("--only", help="comma-separated tasks: raw,table,select,iterate,parquet,marc8")
     ap.add_argument("--no-build", action="store_true", help="use the marcarrow already in the venv")
+    ap.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="also measure marcarrow built from git REF, interleaved (before/after in one run)",
+    )
     a = ap.parse_args(argv)
     if not in_venv():
         ensure_venv(build=not a.no_build)
+        if a.baseline:
+            ensure_base_venv(a.baseline)
         py = str(VENV / "bin" / "python")
         os.execv(py, [py, __file__, *argv])
     peers_main(a)

@@ -21,7 +21,9 @@ NAME is one or more of (default: all):
 - ``scaling``: ``read_arrow(threads=N)`` for N = 1, 2, 4, 8 (16 where the
   machine has the cores), beside the machine's core count; thread counts
   above it are marked as oversubscription.
-- ``rss``: peak RSS streaming the slice and the whole corpus.
+- ``rss``: peak RSS streaming the slice and the whole corpus; of ``marcarrow stats``
+  and ``dump --limit 5`` on the corpus and on 1 GB of random bytes; the time to
+  the first dumped record from a pipe.
 
 ``python benches/peers.py diag NAME ...`` runs this in the peers venv.
 """
@@ -364,6 +366,69 @@ def rss(path: Path, full: Path) -> None:
             [sys.executable, "-c", code, str(p)], check=True, capture_output=True, text=True
         ).stdout.strip()
         print(f"peak RSS streaming {p.name} ({p.stat().st_size / 1e6:.0f} MB): {out} MB")
+    cli_rss(full)
+
+
+# The CLI in this process, printing its VmHWM on stderr when it exits.
+CLI = (
+    "import atexit,runpy,sys\n"
+    "def hwm():\n"
+    "    l=[l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+    "    print('VMHWM', int(l.split()[1])//1024, file=sys.stderr)\n"
+    "atexit.register(hwm)\n"
+    "sys.argv=['marcarrow',*sys.argv[1:]]\n"
+    "runpy.run_module('marcarrow', run_name='__main__')\n"
+)
+
+
+def garbage(mb: int) -> Path:
+    """MB megabytes of random bytes: not MARC at all."""
+    dst = Path(f"/tmp/marcarrow-garbage-{mb}m.bin")
+    if not dst.exists():
+        with open(dst.with_suffix(".tmp"), "wb") as f:
+            for _ in range(mb):
+                f.write(os.urandom(1 << 20))
+        dst.with_suffix(".tmp").rename(dst)
+    return dst
+
+
+def cli_rss(full: Path) -> None:
+    """Peak RSS of `marcarrow stats` and `marcarrow dump --limit 5` on the
+    corpus and on a gigabyte of random bytes, and the time from starting
+    `dump --limit 5` on a pipe to its first output line."""
+    junk = garbage(1024)
+    for p in (full, junk):
+        for args in (["stats", "--errors", "skip"], ["dump", "--limit", "5"]):
+            t0 = time.perf_counter()
+            r = subprocess.run(
+                [sys.executable, "-c", CLI, *args, str(p)], capture_output=True, text=True
+            )
+            t = time.perf_counter() - t0
+            mb = next(x.split()[1] for x in r.stderr.splitlines() if x.startswith("VMHWM"))
+            print(
+                f"peak RSS `marcarrow {' '.join(args)}` on {p.name} "
+                f"({p.stat().st_size / 1e6:.0f} MB): {mb} MB, {t:.2f} s, exit {r.returncode}"
+            )
+    firsts = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        cat = subprocess.Popen(["cat", str(full)], stdout=subprocess.PIPE)
+        dump = subprocess.Popen(
+            [sys.executable, "-m", "marcarrow", "dump", "--limit", "5", "-"],
+            stdin=cat.stdout,
+            stdout=subprocess.PIPE,
+        )
+        assert cat.stdout is not None and dump.stdout is not None
+        cat.stdout.close()
+        dump.stdout.readline()
+        firsts.append(time.perf_counter() - t0)
+        dump.stdout.read()
+        dump.wait()
+        cat.wait()
+    print(
+        f"first line of `cat {full.name} | marcarrow dump --limit 5 -`: "
+        f"median {statistics.median(firsts) * 1000:.0f} ms after the start (interpreter included)"
+    )
 
 
 def limits(path: Path, runs: int) -> None:
