@@ -34,10 +34,10 @@ child's VmHWM. Results go to ``benches/results/peers-DATE.{md,json}`` and
 ``peers-latest.{md,json}`` (``--quick``: ``peers-quick.*``, not kept; ``--only``:
 ``peers-DATE-TASKS.*``, beside the full table, not replacing it).
 
-``--baseline REF`` builds marcarrow at git ``REF`` into a second venv
-(``benches/.venv-peers-base``) and adds it as the tool ``marcarrow@REF`` to
-every task that marcarrow runs, in the same interleaved rounds: a before and
-after in one run. Its *marcarrow ÷ this* column is the speed-up of this
+``--baseline REF`` builds marcarrow at git ``REF`` into a folder of the
+venv and adds it as the tool ``marcarrow@REF`` to every task that marcarrow
+runs, in the same interleaved rounds and the same venv (only marcarrow
+differs): a before and after in one run. Its *marcarrow ÷ this* column is the speed-up of this
 checkout over REF. The results are written as ``peers-DATE-baseline.*``.
 """
 
@@ -65,7 +65,7 @@ sys.path.insert(0, str(HERE))
 from pipeline import corpus, head, iterate, uva_repeated, vmhwm_mb  # noqa: E402
 
 VENV = Path(os.environ.get("MARCARROW_PEERS_VENV", HERE / ".venv-peers"))
-BASE_VENV = VENV.with_name(VENV.name + "-base")
+BASE_DIR = VENV / "marcarrow-baseline"  # marcarrow at --baseline REF
 BASE = "marcarrow@"  # the tool name prefix of a baseline build
 # marctable 0.8.0 needs Python 3.12; 0.5.0 is the newest that installs on 3.11.
 PEERS = [
@@ -314,21 +314,18 @@ def machine() -> dict:
     }
 
 
-def ensure_base_venv(ref: str) -> None:
-    """marcarrow at git REF (a release build of a temporary worktree) in its
-    own venv, beside pyarrow and polars only."""
-    py = BASE_VENV / "bin" / "python"
-    pip = [str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    if not py.exists():
-        print(f"creating {BASE_VENV}", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", str(BASE_VENV)], check=True)
-        subprocess.run([*pip, "pyarrow", "polars"], check=True)
+def ensure_base(ref: str) -> None:
+    """marcarrow at git REF (a release build of a temporary worktree),
+    installed into its own folder; a baseline child runs the same venv with
+    that folder first on its path, so that only marcarrow differs."""
+    py = VENV / "bin" / "python"
     rev = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", ref], check=True, capture_output=True, text=True
     ).stdout.strip()
-    stamp = BASE_VENV / "marcarrow-rev.txt"
+    stamp = BASE_DIR / "marcarrow-rev.txt"
     if stamp.exists() and stamp.read_text() == rev:
         return
+    shutil.rmtree(BASE_DIR, ignore_errors=True)
     tree = Path(tempfile.mkdtemp(prefix="marcarrow-base-"))
     print(f"building marcarrow at {ref} ({rev[:10]}) for the baseline", flush=True)
     try:
@@ -339,7 +336,10 @@ def ensure_base_venv(ref: str) -> None:
         )
         # The checkout's own target dir keeps the dependencies compiled.
         env = {**os.environ, "CARGO_TARGET_DIR": str(ROOT / "target")}
-        subprocess.run([*pip, "--no-deps", "--force-reinstall", str(tree)], check=True, env=env)
+        pip = [str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        subprocess.run(
+            [*pip, "--no-deps", "--target", str(BASE_DIR), str(tree)], check=True, env=env
+        )
     finally:
         subprocess.run(
             ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
@@ -350,10 +350,10 @@ def ensure_base_venv(ref: str) -> None:
 
 
 def run_child(task: str, tool: str, path: Path, out: Path) -> dict:
-    py = str(BASE_VENV / "bin" / "python") if tool.startswith(BASE) else sys.executable
-    cmd = [py, __file__, "child", task, tool, str(path), str(out)]
+    cmd = [sys.executable, __file__, "child", task, tool, str(path), str(out)]
+    env = {**os.environ, "PYTHONPATH": str(BASE_DIR)} if tool.startswith(BASE) else None
     t0 = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True)
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t0
     if p.returncode:
         raise SystemExit(f"{shlex.join(cmd)} failed:\n{p.stderr}")
@@ -568,7 +568,7 @@ def main() -> None:
     if not in_venv():
         ensure_venv(build=not a.no_build)
         if a.baseline:
-            ensure_base_venv(a.baseline)
+            ensure_base(a.baseline)
         py = str(VENV / "bin" / "python")
         os.execv(py, [py, __file__, *argv])
     peers_main(a)

@@ -249,6 +249,19 @@ def test_stats_of_something_that_is_not_marc_fails(tmp_path) -> None:
     assert b"not MARC 21" in r.stderr
     r = run_cli("stats", "--json", str(readme))
     assert r.returncode == 1 and b'"not_marc": true' in r.stdout
+    # dump, like stats: nothing printed, the input named, exit 1; also when
+    # the bytes come from a pipe.
+    for arg, stdin in [(str(readme), None), ("-", readme.read_bytes())]:
+        r = run_cli("dump", arg, stdin=stdin)
+        assert r.returncode == 1 and r.stdout == b"", r.stderr
+        assert b"not MARC 21" in r.stderr and str(
+            readme.stat().st_size
+        ).encode() in r.stderr.replace(b",", b"")
+    # A file that starts with garbage but holds records is MARC.
+    mixed = tmp_path / "mixed.mrc"
+    mixed.write_bytes(b"junk" * 10 + marcarrow.SAMPLE.read_bytes())
+    r = run_cli("dump", str(mixed), "--limit", "1")
+    assert r.returncode == 0 and r.stdout.startswith(b"=LDR")
 
 
 def test_other_formats_are_named_not_reported_as_garbage(tmp_path) -> None:

@@ -257,11 +257,14 @@ def cmd_dump(args: argparse.Namespace) -> int:
         batch_size=batch,
     )
     printed = 0
+    skipped = 0  # bytes of the input that were not records
     out = sys.stdout
     try:
         for block, problems in blocks:
             for p in problems:
                 print(f"marcarrow: {p.message}", file=sys.stderr)
+                if p.action == marcarrow.Action.SKIPPED:
+                    skipped += p.byte_length or 0
             for row in range(0 if block is None else len(block)):
                 if args.limit is not None and printed >= args.limit:
                     out.flush()
@@ -274,6 +277,13 @@ def cmd_dump(args: argparse.Namespace) -> int:
         raise _marc_failure(args.file, e) from e
     finally:
         blocks.close()
+    if printed == 0 and skipped > 0:
+        # As stats: an input in which nothing is a record is not MARC.
+        print(
+            f"marcarrow: {args.file}: not MARC 21 (ISO 2709): no record in {skipped:,} bytes",
+            file=sys.stderr,
+        )
+        return EXIT_MARC
     return EXIT_OK
 
 
