@@ -53,10 +53,23 @@ impl Format {
             return Format::Iso2709;
         };
         let rest = &head[first..];
-        match rest[0] {
-            b'<' => Format::MarcXml,
-            b'{' | b'[' => Format::Json,
-            b'=' if rest.len() < 4 || rest[1..4].iter().all(|b| b.is_ascii_alphanumeric()) => {
+        // The byte after the first: enough to tell a format from stray
+        // bytes (an ISO 2709 record starts with five digits).
+        let next = |from: usize| {
+            rest[from.min(rest.len())..]
+                .iter()
+                .find(|b| !b.is_ascii_whitespace())
+                .copied()
+        };
+        match (rest[0], next(1)) {
+            (b'<', Some(b'?' | b'!' | b'_' | b':' | b'a'..=b'z' | b'A'..=b'Z') | None) => {
+                Format::MarcXml
+            }
+            (b'{', Some(b'"' | b'}') | None) | (b'[', Some(b'{' | b']') | None) => Format::Json,
+            (b'=', _)
+                if rest.len() < 5
+                    || (rest[1..4].iter().all(u8::is_ascii_alphanumeric) && rest[4] == b' ') =>
+            {
                 Format::Mrk
             }
             _ => Format::Iso2709,
@@ -78,5 +91,11 @@ mod tests {
         assert_eq!(Format::detect(b"=LDR  00714cam"), Format::Mrk);
         assert_eq!(Format::detect(b""), Format::Iso2709);
         assert_eq!(Format::detect(b"# a README"), Format::Iso2709);
+        assert_eq!(Format::detect(b"[\n  {\"leader\""), Format::Json);
+        // Stray bytes that merely start like a format are not one.
+        assert_eq!(Format::detect(b"<\xff\x00junk"), Format::Iso2709);
+        assert_eq!(Format::detect(b"{\x1d"), Format::Iso2709);
+        assert_eq!(Format::detect(b"[0"), Format::Iso2709);
+        assert_eq!(Format::detect(b"=abc\x1d"), Format::Iso2709);
     }
 }
