@@ -193,8 +193,9 @@ impl StrCol {
                     // is valid UTF-8: ASCII (tags, leaders, ASCII indicators),
                     // Latin-1 transcoded by `latin1_to_utf8`, or cut at ASCII
                     // delimiters / whole characters from a field of a record
-                    // whose data area `Parser::check` validated as UTF-8 and
-                    // whose fields it checked start on character boundaries.
+                    // whose data area (pymarc dialect: every field)
+                    // `Parser::check` validated as UTF-8 and whose fields it
+                    // checked start and end on character boundaries.
                     // Validating again costs about a quarter of the pipeline
                     // (perf, ARCHITECTURE.md "Measured choices"); debug builds
                     // and the tests validate it all.

@@ -13,7 +13,7 @@
 //! code and the rest the value.
 
 use crate::error::{ErrorKind, ErrorPolicy, MarcError, Tag};
-use crate::marc::scan::{parse_digits, FIELD_TERMINATOR, LEADER_LEN, RECORD_TERMINATOR};
+use crate::marc::scan::{FIELD_TERMINATOR, LEADER_LEN, RECORD_TERMINATOR, SUBFIELD_DELIMITER};
 use crate::marc::Dialect;
 
 pub use crate::marc::encoding::{Encoding, EncodingErrors, EncodingMode};
@@ -156,7 +156,7 @@ impl Parser {
         if data_end <= LEADER_LEN {
             return Err(pos.err(ErrorKind::DirectoryInvalid("record ends after the leader")));
         }
-        let base = match check_base(bytes, data_end) {
+        let base = match check_base(bytes, data_end, self.options.dialect, lenient) {
             Ok(b) => b,
             Err(why) => {
                 let found = String::from_utf8_lossy(&leader[12..17]).into_owned();
@@ -191,20 +191,26 @@ impl Parser {
             let at = LEADER_LEN + i * 12;
             let tag = Tag([e[0], e[1], e[2]]);
             // pymarc accepts any ASCII tag, blanks included (`alphatag.dat`,
-            // `bad_indicator.dat`); control bytes cannot be a tag.
-            if !e[..3].iter().all(|b| (0x20..0x7f).contains(b)) {
+            // `bad_indicator.dat`), control bytes too; by the standard
+            // control bytes cannot be a tag.
+            let tag_ok = |b: &u8| match self.options.dialect {
+                Dialect::Standard => (0x20..0x7f).contains(b),
+                Dialect::Pymarc => b.is_ascii(),
+            };
+            if !e[..3].iter().all(tag_ok) {
                 return Err(pos.err_at(
                     ErrorKind::DirectoryInvalid("tag is not printable ASCII"),
                     at,
                 ));
             }
-            let (Some(len), off) = (parse_digits(&e[3..7]), parse_digits(&e[7..12])) else {
+            let dialect = self.options.dialect;
+            let (Some(len), off) = (dialect.number(&e[3..7]), dialect.number(&e[7..12])) else {
                 return Err(pos.err_at(
                     ErrorKind::DirectoryInvalid("field length is not four digits"),
                     at + 3,
                 ));
             };
-            if len == 0 {
+            if len == 0 && !dialect.is_pymarc() {
                 return Err(pos.err_at(ErrorKind::DirectoryInvalid("field length is zero"), at + 3));
             }
             let (start, end) = match off {
@@ -220,6 +226,18 @@ impl Parser {
                     (0, 0)
                 }
             };
+            // pymarc slices the record: a field that runs past its end is
+            // cut short there, or empty (and warned about by pymarc); the
+            // lenient policy repairs the offsets instead.
+            if offsets_ok && dialect.is_pymarc() && (len == 0 || (end > data_end && !lenient)) {
+                let (start, end) = (start.min(bytes.len()), (end.max(1) - 1).min(bytes.len()));
+                self.spans.push(FieldSpan {
+                    tag,
+                    start: start as u32,
+                    end: end.max(start) as u32,
+                });
+                continue;
+            }
             if offsets_ok {
                 if end > data_end {
                     if !lenient {
@@ -257,6 +275,24 @@ impl Parser {
             repairs.push(pos.err_at(ErrorKind::DirectoryInvalid(why), LEADER_LEN));
         }
 
+        if self.options.dialect.is_pymarc() {
+            // pymarc decodes a data field's indicators as ASCII, whatever
+            // the record's encoding or `utf8_handling`.
+            for s in &self.spans {
+                let data = &bytes[s.start as usize..s.end as usize];
+                let ind = memchr::memchr(SUBFIELD_DELIMITER, data).unwrap_or(data.len());
+                if let Some(p) = (!s.tag.is_control())
+                    .then(|| data[..ind].iter().position(|b| !b.is_ascii()))
+                    .flatten()
+                {
+                    let what = "indicators that are not ASCII".to_string();
+                    return Err(pos.err_at(
+                        ErrorKind::Encoding { tag: s.tag, what },
+                        s.start as usize + p,
+                    ));
+                }
+            }
+        }
         if encoding == Encoding::Utf8 {
             if let Err(e) = self.check_utf8(bytes, base, data_end) {
                 if self.options.encoding_errors == EncodingErrors::Strict {
@@ -272,6 +308,17 @@ impl Parser {
     /// Validates the data area as UTF-8, with every field starting on a
     /// character boundary; on failure, the offset and tag of the bad byte.
     fn check_utf8(&self, bytes: &[u8], base: usize, data_end: usize) -> Result<(), (usize, Tag)> {
+        if self.options.dialect.is_pymarc() {
+            // pymarc decodes each field's bytes, not the data area: the
+            // byte it drops from a field is never decoded.
+            for s in &self.spans {
+                let (start, end) = (s.start as usize, s.end as usize);
+                if let Err(e) = std::str::from_utf8(&bytes[start..end]) {
+                    return Err((start + e.valid_up_to(), s.tag));
+                }
+            }
+            return Ok(());
+        }
         {
             if let Err(e) = std::str::from_utf8(&bytes[base..data_end]) {
                 let bad = base + e.valid_up_to();
@@ -313,8 +360,12 @@ impl Parser {
         let mut at = base;
         for (i, e) in dir.chunks_exact(12).enumerate() {
             let tag = Tag([e[0], e[1], e[2]]);
-            // Lengths were validated as digits in the first pass.
-            let len = parse_digits(&e[3..7]).unwrap_or(0);
+            // Lengths were validated as numbers in the first pass; pymarc
+            // takes a zero length, which cannot be laid end to end.
+            let len = self.options.dialect.number(&e[3..7]).unwrap_or(0);
+            if len == 0 {
+                return Some((i, ErrorKind::DirectoryInvalid("field length is zero")));
+            }
             let end = at + len;
             if end > data_end {
                 return Some((i, ErrorKind::FieldOutOfRange { tag, entry: i }));
@@ -358,22 +409,29 @@ impl Parser {
 }
 
 /// Reads and checks leader/12-16.
-fn check_base(bytes: &[u8], data_end: usize) -> Result<usize, &'static str> {
-    let base = parse_digits(&bytes[12..17]).ok_or("not five digits")?;
+fn check_base(
+    bytes: &[u8],
+    data_end: usize,
+    dialect: Dialect,
+    lenient: bool,
+) -> Result<usize, &'static str> {
+    let base = dialect.number(&bytes[12..17]).ok_or("not five digits")?;
     if base < LEADER_LEN + 1 {
         return Err("points inside the leader");
     }
     if base > data_end {
         return Err("points past the end of the record");
     }
-    if bytes[base - 1] != FIELD_TERMINATOR {
+    // pymarc reads the directory up to the base address, less one byte,
+    // whatever that byte is; the lenient policy finds the real end instead.
+    if bytes[base - 1] != FIELD_TERMINATOR && (!dialect.is_pymarc() || lenient) {
         return Err("no field terminator (0x1E) ends the directory there");
     }
     Ok(base)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Builds a record from (tag, data-without-terminator) pairs.
@@ -388,14 +446,14 @@ mod tests {
         dir.push(FIELD_TERMINATOR);
         let base = LEADER_LEN + dir.len();
         let len = base + data.len() + 1;
-        let mut r = format!("{len:05}nam{}a22{base:05}   4500", leader9 as char).into_bytes();
+        let mut r = format!("{len:05}nam {}22{base:05}   4500", leader9 as char).into_bytes();
         r.extend(dir);
         r.extend(data);
         r.push(RECORD_TERMINATOR);
         r
     }
 
-    fn pos() -> RecordPos {
+    pub(crate) fn pos() -> RecordPos {
         RecordPos {
             index: 0,
             offset: 0,
