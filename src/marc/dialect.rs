@@ -41,14 +41,16 @@ impl Dialect {
     /// A number of the directory: digits only by the standard; what
     /// Python's `int()` takes for pymarc (surrounding ASCII whitespace, a
     /// sign, `_` between digits), if not negative.
+    #[inline]
     pub(crate) fn number(self, b: &[u8]) -> Option<usize> {
         match self {
             Dialect::Standard => parse_digits(b),
-            Dialect::Pymarc => python_int(b),
+            Dialect::Pymarc => parse_digits(b).or_else(|| python_int(b)),
         }
     }
 }
 
+#[cold]
 fn python_int(b: &[u8]) -> Option<usize> {
     let space = |c: &u8| c.is_ascii_whitespace() || *c == 0x0B;
     let start = b.iter().position(|c| !space(c))?;
@@ -58,19 +60,18 @@ fn python_int(b: &[u8]) -> Option<usize> {
         b'-' => (true, &b[start + 1..end]),
         _ => (false, &b[start..end]),
     };
-    let ok = !digits.is_empty()
-        && digits.first().is_some_and(u8::is_ascii_digit)
+    let ok = digits.first().is_some_and(u8::is_ascii_digit)
         && digits.last().is_some_and(u8::is_ascii_digit)
         && !digits.windows(2).any(|w| w == b"__");
-    let v = ok.then(|| {
-        parse_digits(
-            &digits
-                .iter()
-                .copied()
-                .filter(|&c| c != b'_')
-                .collect::<Vec<_>>(),
-        )
-    })??;
+    if !ok {
+        return None;
+    }
+    let mut v = 0usize;
+    for &c in digits.iter().filter(|&&c| c != b'_') {
+        v = v
+            .checked_mul(10)?
+            .checked_add(usize::from(c.checked_sub(b'0').filter(|d| *d < 10)?))?;
+    }
     (!negative || v == 0).then_some(v)
 }
 
