@@ -241,19 +241,7 @@ impl Scanner {
         }
         // The input ends before the declared length.
         match memchr::memchr(RECORD_TERMINATOR, b) {
-            Some(t) => {
-                let problem = ErrorKind::LengthMismatch {
-                    declared,
-                    actual: t + 1,
-                };
-                self.frame(
-                    s,
-                    s + t + 1,
-                    FrameKind::Record {
-                        problem: Some(problem),
-                    },
-                )
-            }
+            Some(t) => self.length_mismatch(s, t, declared),
             None => {
                 let kind = ErrorKind::Truncated {
                     declared,
@@ -262,6 +250,22 @@ impl Scanner {
                 self.frame(s, buf.len(), FrameKind::Bad(kind))
             }
         }
+    }
+
+    /// A record at `s` that ends at its first terminator, `t` bytes in,
+    /// not where its leader says.
+    fn length_mismatch(&mut self, s: usize, t: usize, declared: usize) -> Scan {
+        let problem = ErrorKind::LengthMismatch {
+            declared,
+            actual: t + 1,
+        };
+        self.frame(
+            s,
+            s + t + 1,
+            FrameKind::Record {
+                problem: Some(problem),
+            },
+        )
     }
 
     /// The declared length is readable but the byte there is not 0x1D.
@@ -307,19 +311,7 @@ impl Scanner {
             Some(false) => {}
         }
         match t {
-            Some(t) => {
-                let problem = ErrorKind::LengthMismatch {
-                    declared,
-                    actual: t + 1,
-                };
-                self.frame(
-                    s,
-                    s + t + 1,
-                    FrameKind::Record {
-                        problem: Some(problem),
-                    },
-                )
-            }
+            Some(t) => self.length_mismatch(s, t, declared),
             // No terminator anywhere before EOF.
             None => {
                 let kind = ErrorKind::MissingRecordTerminator { declared };
