@@ -224,6 +224,36 @@ def test_row_dropped_byte_is_not_decoded() -> None:
     assert isinstance(assert_iterator_is_pymarc(bytes(rec)), mp.Record)
 
 
+def test_row_end_of_the_directory() -> None:
+    rec = bytearray(records("uva-marc8-2000.mrc")[0])
+    rec[int(rec[12:17]) - 1] = ord("x")
+    assert arrow_kind(bytes(rec)) == "BaseAddressInvalid"
+    assert isinstance(assert_iterator_is_pymarc(bytes(rec)), mp.Record)
+
+
+def test_row_numbers_in_the_directory_and_base_address() -> None:
+    rec = bytearray(records("loc-bib-386.mrc")[0])
+    rec[24 + 3 : 24 + 7] = b" %03d" % int(rec[24 + 3 : 24 + 7])  # first entry's length
+    assert arrow_kind(bytes(rec)) == "DirectoryInvalid"
+    assert isinstance(assert_iterator_is_pymarc(bytes(rec)), mp.Record)
+    rec = bytearray(records("loc-bib-386.mrc")[0])
+    rec[12:17] = b"+%04d" % int(rec[12:17])
+    assert arrow_kind(bytes(rec)) == "BaseAddressInvalid"
+    assert isinstance(assert_iterator_is_pymarc(bytes(rec)), mp.Record)
+    # What int() refuses, pymarc refuses too (a bare ValueError there).
+    rec[24 + 3 : 24 + 7] = b"0 12"
+    assert isinstance(assert_iterator_is_pymarc(bytes(rec)), ValueError)
+
+
+def test_row_tag_with_control_bytes() -> None:
+    rec = bytearray(records("loc-bib-386.mrc")[0])
+    j = next(j for j in range(24, int(rec[12:17]) - 1, 12) if rec[j : j + 3] == b"245")
+    rec[j + 2] = 0x05
+    assert arrow_kind(bytes(rec)) == "DirectoryInvalid"
+    ours = assert_iterator_is_pymarc(bytes(rec))
+    assert isinstance(ours, mp.Record) and ours.get_fields("24\x05")
+
+
 # -- mutated real records ---------------------------------------------------
 
 

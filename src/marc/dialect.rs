@@ -169,6 +169,23 @@ mod tests {
     }
 
     #[test]
+    fn a_tag_with_control_bytes_is_read_by_pymarc() {
+        let r = build(b'a', &[("001", b"x"), ("24\x05", b"00\x1faT")]);
+        assert!(matches!(
+            read(Dialect::Standard, &r),
+            Err(ErrorKind::DirectoryInvalid(_))
+        ));
+        assert_eq!(read(Dialect::Pymarc, &r).unwrap()[1], b"00\x1faT");
+        // Not ASCII at all: malformed in both.
+        let mut r = r;
+        r[LEADER_LEN + 12 + 2] = 0xE9;
+        assert!(matches!(
+            read(Dialect::Pymarc, &r),
+            Err(ErrorKind::DirectoryInvalid(_))
+        ));
+    }
+
+    #[test]
     fn indicators_that_are_not_ascii_are_malformed_for_pymarc() {
         let r = build(b' ', &[("001", b"x\xff"), ("245", b"0\xff\x1faTitle")]);
         let standard = read(Dialect::Standard, &r);
