@@ -208,8 +208,15 @@ def cmd_select(args: argparse.Namespace) -> int:
             records, problems = s["records"], s["errors"]
         else:
             reader = marcarrow.read_batches(src, **opts)
-            tmp = None if out == "-" else f"{out}.{os.getpid()}.tmp"
-            f = sys.stdout if tmp is None else open(tmp, "w", newline="", encoding="utf-8")
+            # A file is written under a temporary name and renamed at the
+            # end; a device or pipe (/dev/stdout) in place, not replaced.
+            real = os.path.realpath(out)
+            device = os.path.exists(real) and not os.path.isfile(real)
+            tmp = None if out == "-" or device else f"{real}.{os.getpid()}.tmp"
+            if out == "-":
+                f = sys.stdout
+            else:
+                f = open(tmp or real, "w", newline="", encoding="utf-8")  # noqa: SIM115
             try:
                 w = csv.writer(f, delimiter="\t" if kind == "tsv" else ",", lineterminator="\n")
                 w.writerow(pa.schema(reader).names)
@@ -225,9 +232,10 @@ def cmd_select(args: argparse.Namespace) -> int:
                     f.close()
                     os.unlink(tmp)
                 raise
-            if tmp is not None:
+            if out != "-":
                 f.close()
-                os.replace(tmp, out)
+            if tmp is not None:
+                os.replace(tmp, real)
             problems = reader.errors
     except marcarrow.MarcError as e:
         raise _marc_failure(args.file, e) from e

@@ -7,9 +7,8 @@
 //! key-value metadata says what it holds: `marcarrow.version`,
 //! `marcarrow.layout`, `marcarrow.sources` (a JSON list of names).
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
@@ -27,6 +26,7 @@ use crate::error::Problem;
 use crate::input::Source;
 use crate::options::{OptionError, ReadOptions, Value};
 use crate::pipeline::{self, PipelineError};
+use crate::sink::output::Output;
 use crate::sink::progress::Progress;
 
 /// The Parquet codec (inside the file; not the [`Compression`] of a
@@ -161,29 +161,6 @@ pub enum ExportError {
     Interrupted,
 }
 
-/// Removes the temporary file unless disarmed.
-struct TempFile(Option<PathBuf>);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if let Some(p) = self.0.take() {
-            let _ = std::fs::remove_file(p);
-        }
-    }
-}
-
-fn temp_path(dest: &Path) -> PathBuf {
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out.parquet".into());
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    dest.with_file_name(format!(".{name}.{}-{nanos}.tmp", std::process::id()))
-}
-
 fn json_list(names: &[String]) -> String {
     let items: Vec<String> = names
         .iter()
@@ -278,9 +255,7 @@ pub fn write_parquet(
     });
     let props = props.build();
 
-    let tmp = temp_path(dest);
-    let mut guard = TempFile(Some(tmp.clone()));
-    let file = File::create(&tmp)?;
+    let (output, file) = Output::create(dest)?;
     let mut writer = ArrowWriter::try_new(
         BufWriter::with_capacity(1 << 20, file),
         schema.clone(),
@@ -328,13 +303,11 @@ pub fn write_parquet(
     }
     let inner = writer.into_inner()?;
     let file = inner.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, dest)?;
-    guard.0 = None;
+    let written = output.path().to_path_buf();
+    output.commit(file)?;
     bar.finish();
     summary.bytes_in = done_bytes;
-    summary.bytes_out = std::fs::metadata(dest)?.len();
+    summary.bytes_out = std::fs::metadata(&written)?.len();
     summary.seconds = started.elapsed().as_secs_f64();
     let _ = std::io::stderr().flush();
     Ok(summary)
