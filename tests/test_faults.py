@@ -145,3 +145,41 @@ def test_outputs_through_a_symbolic_link(tmp_path: Path) -> None:
         "target-out.csv",
         "target-out.parquet",
     ]
+
+
+# Run in a child, so that a late signal cannot reach pytest itself.
+CTRL_C = """
+import sys, time, marcarrow
+big = marcarrow.SAMPLE.read_bytes() * 600  # about 300 MB: seconds on one thread
+work = {
+    "read_arrow": lambda: marcarrow.read_arrow(big, threads=1),
+    "to_parquet": lambda: marcarrow.to_parquet(big, sys.argv[2], threads=1),
+}[sys.argv[1]]
+print("started", flush=True)
+t = time.perf_counter()
+try:
+    work()
+except KeyboardInterrupt:
+    print(f"interrupted {time.perf_counter() - t:.3f}", flush=True)
+"""
+
+
+@pytest.mark.parametrize("call", ["read_arrow", "to_parquet"])
+def test_ctrl_c_is_prompt_and_leaves_nothing(call: str, tmp_path: Path) -> None:
+    """SIGINT during a long read or export: KeyboardInterrupt promptly, no
+    output file, no temporary left."""
+    import signal
+    import time
+
+    dest = tmp_path / "out.parquet"
+    p = subprocess.Popen(
+        [sys.executable, "-c", CTRL_C, call, str(dest)], stdout=subprocess.PIPE, text=True
+    )
+    assert p.stdout is not None
+    assert p.stdout.readline() == "started\n"
+    time.sleep(0.3)
+    p.send_signal(signal.SIGINT)
+    out, _ = p.communicate(timeout=60)
+    assert out.startswith("interrupted"), out
+    assert float(out.split()[1]) < 1.5
+    assert list(tmp_path.iterdir()) == []
