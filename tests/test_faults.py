@@ -183,3 +183,35 @@ def test_ctrl_c_is_prompt_and_leaves_nothing(call: str, tmp_path: Path) -> None:
     assert out.startswith("interrupted"), out
     assert float(out.split()[1]) < 1.5
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args", [["dump"], ["select", "--columns", "id=001,t=245$a", "-o", "-"], ["stats", "--json"]]
+)
+def test_a_reader_that_goes_away_is_a_quiet_exit(args: list[str]) -> None:
+    """`marcarrow dump big.mrc | head -1`: the command stops quietly, with
+    status 0 and nothing on standard error."""
+    big = SAMPLE * 4  # text output well past a pipe's buffer
+    p = subprocess.Popen(
+        [sys.executable, "-m", "marcarrow", args[0], "-", *args[1:]],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert p.stdin is not None and p.stdout is not None and p.stderr is not None
+
+    def feed() -> None:
+        try:
+            p.stdin.write(big)  # type: ignore[union-attr]
+            p.stdin.close()  # type: ignore[union-attr]
+        except BrokenPipeError:
+            pass  # it stopped reading first: fine
+
+    t = threading.Thread(target=feed)
+    t.start()
+    assert p.stdout.readline()
+    p.stdout.close()
+    err = p.stderr.read()
+    assert p.wait(timeout=60) == 0, err
+    assert err == b""
+    t.join()
