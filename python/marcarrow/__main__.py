@@ -23,7 +23,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import marcarrow
 from marcarrow import _marcarrow
@@ -38,10 +38,18 @@ class _Fail(Exception):
         self.status = status
 
 
+# Set once a command reads standard input (see `run`).
+_read_stdin = False
+
+
 def _read_source(name: str) -> Any:
     """A command-line input: ``-`` is standard input, anything else a path
     (opened, and any error reported, by the one input layer)."""
-    return sys.stdin.buffer if name == "-" else name
+    global _read_stdin
+    if name == "-":
+        _read_stdin = True
+        return sys.stdin.buffer
+    return name
 
 
 def _marc_failure(name: str, e: marcarrow.MarcError) -> _Fail:
@@ -424,5 +432,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_IO
 
 
+def run() -> NoReturn:
+    """The ``marcarrow`` command: `main`, then exit with its status.
+
+    After reading standard input it exits without the interpreter's
+    shutdown: the pipeline's reader thread may still be inside a read of
+    standard input (``dump --limit``, or a reader that went away), and a
+    thread that comes back into a finalizing Python 3.11 is ended with
+    ``pthread_exit``, which aborts a Rust thread (SIGABRT)."""
+    code = main()
+    if _read_stdin:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
