@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,21 @@ def data_file(name: str) -> Path:
     if not p.exists():
         pytest.skip(f"test data {p} not found (set MARC_TEST_DATA to ../shared/data)")
     return p
+
+
+def records(name: str) -> list[bytes]:
+    """The records of a real fixture, each with its 0x1D."""
+    return [r + b"\x1d" for r in data_file(name).read_bytes().split(b"\x1d") if r]
+
+
+@pytest.fixture
+def quiet_pymarc() -> Iterator[None]:
+    """No warnings, and no log line from pymarc for every odd indicator
+    (mutated records make thousands)."""
+    logging.getLogger("pymarc").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 @pytest.fixture(scope="session")

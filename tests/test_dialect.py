@@ -9,9 +9,7 @@ must agree with pymarc.
 
 from __future__ import annotations
 
-import logging
 import random
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -21,28 +19,12 @@ import pytest
 
 import marcarrow
 import marcarrow.pymarc as mp
-from conftest import data_file
+from conftest import records
 
 FT, RT, SD = 0x1E, 0x1D, 0x1F
 
 
-@pytest.fixture(autouse=True)
-def _quiet_pymarc() -> Any:
-    # pymarc logs a warning for every odd indicator; the mutations make many.
-    logging.getLogger("pymarc").setLevel(logging.ERROR)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
-
-
-def records(name: str) -> list[bytes]:
-    data = data_file(name).read_bytes()
-    out, i = [], 0
-    while i + 5 <= len(data):
-        n = int(data[i : i + 5])
-        out.append(data[i : i + n])
-        i += n
-    return out
+pytestmark = pytest.mark.usefixtures("quiet_pymarc")
 
 
 def fields(rec: bytes) -> list[tuple[bytes, int, int]]:

@@ -10,8 +10,6 @@ developer's machine (hypothesis is pinned in scripts/test.sh).
 from __future__ import annotations
 
 import io
-import logging
-import warnings
 from typing import Any
 
 import pyarrow as pa
@@ -21,7 +19,7 @@ from hypothesis import strategies as st
 
 import marcarrow
 import marcarrow.pymarc as mp
-from conftest import data_file
+from conftest import records
 
 ALLOWED = (marcarrow.MarcError, ValueError, TypeError, OSError)
 HOSTILE = settings(
@@ -33,23 +31,13 @@ HOSTILE = settings(
 )
 
 
-@pytest.fixture(autouse=True)
-def _quiet() -> Any:
-    logging.getLogger("pymarc").setLevel(logging.ERROR)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
-
-
-def _records() -> list[bytes]:
-    out = []
-    for name in ("loc-bib-386.mrc", "uva-marc8-2000.mrc", "pride-many-errors-383.mrc"):
-        data = data_file(name).read_bytes()
-        out += [r + b"\x1d" for r in data.split(b"\x1d")[:40] if r]
-    return out
-
-
-RECORDS = _records()
+pytestmark = pytest.mark.usefixtures("quiet_pymarc")
+# Good records, and real malformed ones (pride-many-errors).
+RECORDS = [
+    r
+    for name in ("loc-bib-386.mrc", "uva-marc8-2000.mrc", "pride-many-errors-383.mrc")
+    for r in records(name)[:40]
+]
 
 options = st.fixed_dictionaries(
     {},

@@ -53,15 +53,10 @@ impl Format {
             return Format::Iso2709;
         };
         let rest = &head[first..];
-        // The byte after the first: enough to tell a format from stray
+        // The next significant byte: enough to tell a format from stray
         // bytes (an ISO 2709 record starts with five digits).
-        let next = |from: usize| {
-            rest[from.min(rest.len())..]
-                .iter()
-                .find(|b| !b.is_ascii_whitespace())
-                .copied()
-        };
-        match (rest[0], next(1)) {
+        let next = rest[1..].iter().find(|b| !b.is_ascii_whitespace()).copied();
+        match (rest[0], next) {
             (b'<', Some(b'?' | b'!' | b'_' | b':' | b'a'..=b'z' | b'A'..=b'Z') | None) => {
                 Format::MarcXml
             }

@@ -187,13 +187,14 @@ impl Parser {
         }
         // Read the entries; note whether their offsets hold up.
         let mut offsets_ok = true;
+        let dialect = self.options.dialect;
         for (i, e) in dir.chunks_exact(12).enumerate() {
             let at = LEADER_LEN + i * 12;
             let tag = Tag([e[0], e[1], e[2]]);
             // pymarc accepts any ASCII tag, blanks included (`alphatag.dat`,
             // `bad_indicator.dat`), control bytes too; by the standard
             // control bytes cannot be a tag.
-            let tag_ok = |b: &u8| match self.options.dialect {
+            let tag_ok = |b: &u8| match dialect {
                 Dialect::Standard => (0x20..0x7f).contains(b),
                 Dialect::Pymarc => b.is_ascii(),
             };
@@ -203,7 +204,6 @@ impl Parser {
                     at,
                 ));
             }
-            let dialect = self.options.dialect;
             let (Some(len), off) = (dialect.number(&e[3..7]), dialect.number(&e[7..12])) else {
                 return Err(pos.err_at(
                     ErrorKind::DirectoryInvalid("field length is not four digits"),
@@ -244,7 +244,7 @@ impl Parser {
                         return Err(pos.err_at(ErrorKind::FieldOutOfRange { tag, entry: i }, at));
                     }
                     offsets_ok = false;
-                } else if bytes[end - 1] != FIELD_TERMINATOR && !self.options.dialect.is_pymarc() {
+                } else if bytes[end - 1] != FIELD_TERMINATOR && !dialect.is_pymarc() {
                     if !lenient {
                         return Err(pos
                             .err_at(ErrorKind::FieldTerminatorMissing { tag, entry: i }, end - 1));
