@@ -165,6 +165,21 @@ pub enum ErrorKind {
         /// What was wrong (unmapped character, control byte, ...).
         what: String,
     },
+    /// A record in a text format (MARCXML, MARC-in-JSON, MARCMaker) that
+    /// is not well formed, or a stretch of such text that is no record.
+    #[error("malformed {format}: {what}")]
+    Malformed {
+        /// The format's name.
+        format: &'static str,
+        /// What is wrong.
+        what: String,
+    },
+    /// An OAI-PMH record marked deleted: it has no MARC record to deliver.
+    #[error("OAI-PMH record {identifier:?} is deleted")]
+    Deleted {
+        /// The record's OAI identifier.
+        identifier: String,
+    },
     /// A worker failed unexpectedly (a bug); the message says where.
     #[error("internal error: {0}")]
     Internal(String),
@@ -188,6 +203,8 @@ impl ErrorKind {
             ErrorKind::NoFields => "NoFields",
             ErrorKind::InvalidUtf8 { .. } => "InvalidUtf8",
             ErrorKind::Encoding { .. } => "Encoding",
+            ErrorKind::Malformed { .. } => "Malformed",
+            ErrorKind::Deleted { .. } => "Deleted",
             ErrorKind::Internal(_) => "Internal",
         }
     }
@@ -208,6 +225,10 @@ pub struct MarcError {
     pub error_offset: Option<u64>,
     /// The tag of the field at fault, where there is one.
     pub tag: Option<Tag>,
+    /// For the text formats: the 1-based line and column (in bytes) of
+    /// the offending byte (or of the record's first byte). Boxed: errors
+    /// travel in `Result`s on hot paths, and are rare.
+    pub line: Option<Box<(u64, u64)>>,
     /// Why.
     pub kind: ErrorKind,
 }
@@ -228,8 +249,15 @@ impl MarcError {
             byte_length: None,
             error_offset: None,
             tag,
+            line: None,
             kind,
         }
+    }
+
+    /// The offset that `line` describes: the offending byte, or else the
+    /// record's first byte.
+    pub fn line_at(&self) -> u64 {
+        self.error_offset.unwrap_or(self.byte_offset)
     }
 
     /// Sets the length of the record or stretch at fault.
@@ -250,6 +278,9 @@ impl fmt::Display for MarcError {
         write!(f, "record {} (byte {}", self.record_index, self.byte_offset)?;
         if let Some(e) = self.error_offset {
             write!(f, ", error at byte {e}")?;
+        }
+        if let Some((l, c)) = self.line.as_deref() {
+            write!(f, ", line {l}, column {c}")?;
         }
         write!(f, "): {}", self.kind)
     }

@@ -8,6 +8,9 @@
 //! - [`marc`]: record boundaries ([`marc::scan`]), one record's fields and
 //!   subfields ([`marc::record`]), and the sequential [`Reader`] that applies
 //!   the caller's [`ErrorPolicy`].
+//! - [`formats`]: MARCXML, MARC-in-JSON and MARCMaker text: their
+//!   record boundaries, and each record read into the shape of a parsed
+//!   ISO 2709 record.
 //! - [`decode`]: MARC-8 and the single-byte encodings into UTF-8.
 //! - [`select`]: tag filters, the path language and `where=` predicates.
 //! - [`arrow`]: one [`arrow::RecordBuilder`] per layout (nested, long,
@@ -35,6 +38,7 @@
 pub mod arrow;
 pub mod decode;
 pub mod error;
+pub mod formats;
 pub mod input;
 pub mod marc;
 pub mod options;

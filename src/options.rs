@@ -13,6 +13,7 @@ use crate::arrow::columns::Columns;
 use crate::arrow::{Layout, StringType};
 use crate::decode::{DecodeOptions, EncodingErrors, EncodingMode};
 use crate::error::ErrorPolicy;
+use crate::input::Format;
 use crate::marc::Dialect;
 use crate::select::predicate::Predicate;
 use crate::select::TagFilter;
@@ -37,6 +38,8 @@ pub struct ReadOptions {
     /// Worker threads: `None` uses Rayon's global pool (which respects
     /// `RAYON_NUM_THREADS`), `Some(n)` a pool of `n`.
     pub threads: Option<usize>,
+    /// The record format; `None`: recognised by content.
+    pub format: Option<Format>,
     /// Error policy.
     pub policy: ErrorPolicy,
     /// How each record's encoding is chosen.
@@ -73,6 +76,7 @@ impl Default for ReadOptions {
             batch_size: DEFAULT_BATCH_SIZE,
             batch_bytes: DEFAULT_BATCH_BYTES,
             threads: None,
+            format: None,
             policy: ErrorPolicy::Strict,
             encoding: EncodingMode::Auto,
             decode: DecodeOptions::default(),
@@ -176,6 +180,12 @@ pub const OPTIONS: &[OptionSpec] = &[
         "'nested'",
         TABLES,
         "'nested' (one row per record) or 'long' (one row per subfield)"
+    ),
+    spec!(
+        "format",
+        "None",
+        ALL,
+        "'iso2709', 'marcxml', 'json' or 'mrk' (None: recognised by content)"
     ),
     spec!(
         "errors",
@@ -383,6 +393,17 @@ impl ReadOptions {
             match n {
                 "layout" => {
                     o.layout = choice(n, &v, Layout::parse, "'nested' or 'long'")?;
+                }
+                "format" => {
+                    o.format = match v {
+                        Value::None => None,
+                        _ => Some(choice(
+                            n,
+                            &v,
+                            Format::parse,
+                            "'iso2709', 'marcxml', 'json' or 'mrk'",
+                        )?),
+                    }
                 }
                 "errors" => {
                     o.policy = choice(n, &v, ErrorPolicy::parse, "'strict', 'lenient' or 'skip'")?;

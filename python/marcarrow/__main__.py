@@ -104,7 +104,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     reports = []
     for f in files:
         try:
-            s = marcarrow.summarize(_read_source(f), errors=args.errors, encoding=args.encoding)
+            s = marcarrow.summarize(
+                _read_source(f), errors=args.errors, encoding=args.encoding, format=args.format
+            )
         except marcarrow.MarcError as e:
             raise _marc_failure(f, e) from e
         err = s.pop("error")
@@ -123,7 +125,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
                 print(f"  stopped by: {err}")
             if not_marc:
                 print(
-                    f"marcarrow: {f}: not MARC 21 (ISO 2709): no record in {s['bytes']:,} bytes",
+                    f"marcarrow: {f}: not MARC 21: no record in {s['bytes']:,} bytes",
                     file=sys.stderr,
                 )
     if args.json:
@@ -145,6 +147,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
             errors=args.errors,
             encoding=args.encoding,
             encoding_errors=args.encoding_errors,
+            format=args.format,
             tags=args.tags.split(",") if args.tags else None,
             where=args.where,
             provenance=args.provenance,
@@ -207,6 +210,7 @@ def cmd_select(args: argparse.Namespace) -> int:
         "where": args.where,
         "errors": args.errors,
         "encoding": args.encoding,
+        "format": args.format,
         "provenance": args.provenance,
         "threads": args.threads,
     }
@@ -270,6 +274,7 @@ def cmd_dump(args: argparse.Namespace) -> int:
         errors=args.errors,
         encoding=args.encoding,
         encoding_errors="replace",
+        format=args.format,
         batch_size=batch,
     )
     printed = 0
@@ -296,7 +301,7 @@ def cmd_dump(args: argparse.Namespace) -> int:
     if printed == 0 and skipped > 0:
         # As stats: an input in which nothing is a record is not MARC.
         print(
-            f"marcarrow: {args.file}: not MARC 21 (ISO 2709): no record in {skipped:,} bytes",
+            f"marcarrow: {args.file}: not MARC 21: no record in {skipped:,} bytes",
             file=sys.stderr,
         )
         return EXIT_MARC
@@ -325,6 +330,12 @@ def _parser() -> argparse.ArgumentParser:
             choices=["auto", "utf-8", "marc-8", "latin-1", "cp1251"],
             default="auto",
             help="record encoding (default: auto, from leader/09)",
+        )
+        p.add_argument(
+            "--format",
+            choices=["iso2709", "marcxml", "json", "mrk"],
+            default=None,
+            help="record format (default: recognised by content)",
         )
 
     st = sub.add_parser("stats", help="count what files hold")

@@ -30,6 +30,7 @@ _Path = str | PathLike[str]
 _Source = _Path | bytes | bytearray | memoryview | io.BytesIO | IO[bytes] | socket.socket
 _Policy = Literal["strict", "lenient", "skip"]
 _Layout = Literal["nested", "long"]
+_Format = Literal["iso2709", "marcxml", "json", "mrk"]
 
 class _ArrowArray:
     """A RecordBatch exported through ``__arrow_c_array__``."""
@@ -83,6 +84,7 @@ class _ReadOptions(TypedDict, total=False):
     """
 
     layout: _Layout  # 'nested'
+    format: _Format | None  # None
     errors: _Policy  # 'strict'
     encoding: Literal["auto", "utf-8", "marc-8", "latin-1", "cp1251"]  # 'auto'
     encoding_errors: Literal["strict", "replace", "ignore"]  # 'strict'
@@ -107,6 +109,7 @@ class _ParquetOptions(_ReadOptions, total=False):
 class _SummaryOptions(TypedDict, total=False):
     """:func:`marcarrow.summarize`'s options (a subset of _ReadOptions)."""
 
+    format: _Format | None  # None
     errors: _Policy  # 'strict'
     encoding: Literal["auto", "utf-8", "marc-8", "latin-1", "cp1251"]  # 'auto'
     encoding_errors: Literal["strict", "replace", "ignore"]  # 'strict'

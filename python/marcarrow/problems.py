@@ -44,7 +44,9 @@ class Problem:
     ``record_index`` counts every frame the reader found, skipped ones
     included; ``byte_offset`` is where the record or piece starts and
     ``byte_length`` how long it is (where known); ``error_offset`` is the
-    offending byte, where one is known.
+    offending byte, where one is known. In the text formats (MARCXML,
+    MARC-in-JSON, MARCMaker) ``line`` and ``column`` (1-based, the column
+    in bytes) say where that byte, or the record, is.
     """
 
     record_index: int
@@ -56,13 +58,18 @@ class Problem:
     reason: str
     action: Action
     source: str | None = None
+    line: int | None = None
+    column: int | None = None
 
     @property
     def location(self) -> str:
-        """Where: ``[source: ]record 3 (byte 1200[, error at byte 1230])``."""
+        """Where: ``[source: ]record 3 (byte 1200[, error at byte 1230][,
+        line 40, column 7])``."""
         where = f"record {self.record_index} (byte {self.byte_offset}"
         if self.error_offset is not None:
             where += f", error at byte {self.error_offset}"
+        if self.line is not None:
+            where += f", line {self.line}, column {self.column}"
         prefix = f"{self.source}: " if self.source else ""
         return f"{prefix}{where})"
 

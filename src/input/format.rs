@@ -1,8 +1,7 @@
 //! The record format, recognised by content: the first significant bytes
-//! after decompression. ISO 2709 is what the readers take today; the other
-//! formats are recognised so that such an input gets a clear error instead
-//! of a stream of "garbage" problems. Anything unrecognised goes to the
-//! ISO 2709 scanner, which reports what it cannot use with its position.
+//! after decompression (`format=` overrides it). Anything unrecognised goes
+//! to the ISO 2709 scanner, which reports what it cannot use with its
+//! position.
 
 /// A record format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -29,6 +28,18 @@ impl Format {
             Format::Json => "json",
             Format::Mrk => "mrk",
         }
+    }
+
+    /// The format named `s` (as [`Format::as_str`] says it; `"xml"` and
+    /// `"marc"` too).
+    pub fn parse(s: &str) -> Option<Format> {
+        Some(match s {
+            "iso2709" | "marc" => Format::Iso2709,
+            "marcxml" | "xml" => Format::MarcXml,
+            "json" => Format::Json,
+            "mrk" => Format::Mrk,
+            _ => return None,
+        })
     }
 
     /// What a person calls it, for messages.

@@ -58,12 +58,6 @@ pub enum InputError {
     /// Reading (or decompressing) failed.
     #[error("{0}")]
     Io(#[from] io::Error),
-    /// The input holds a record format this version does not read.
-    #[error(
-        "this input looks like {}, which marcarrow does not read yet: it reads ISO 2709 (MARC 21 transmission format)",
-        .0.title()
-    )]
-    Unsupported(Format),
 }
 
 impl Input {
@@ -130,7 +124,8 @@ fn unpeek(head: Vec<u8>, r: Box<dyn Read + Send>) -> Box<dyn Read + Send> {
 impl Source {
     /// Decompresses (by magic bytes) and recognises the format (by
     /// content). A shared buffer that is not compressed stays shared.
-    pub fn prepare(self) -> Result<Prepared, InputError> {
+    /// `format`, when given, is taken instead of the one recognised.
+    pub fn prepare(self, format: Option<Format>) -> Result<Prepared, InputError> {
         let (source, compression) = match self {
             Source::Shared(b) => {
                 match Compression::detect(&b[..b.len().min(Compression::MAGIC_LEN)]) {
@@ -147,20 +142,18 @@ impl Source {
                 (Source::Reader(c.decoder(unpeek(head, r))?), c)
             }
         };
-        let (source, format) = match source {
-            Source::Shared(b) => {
+        let (source, format) = match (source, format) {
+            (s, Some(f)) => (s, f),
+            (Source::Shared(b), None) => {
                 let f = Format::detect(&b[..b.len().min(format::SNIFF_LEN)]);
                 (Source::Shared(b), f)
             }
-            Source::Reader(mut r) => {
+            (Source::Reader(mut r), None) => {
                 let head = peek(&mut r, format::SNIFF_LEN)?;
                 let f = Format::detect(&head);
                 (Source::Reader(unpeek(head, r)), f)
             }
         };
-        if format != Format::Iso2709 {
-            return Err(InputError::Unsupported(format));
-        }
         Ok(Prepared {
             source,
             compression,

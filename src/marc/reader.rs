@@ -209,6 +209,11 @@ impl<'a> Reader<'a> {
             };
             let frame = match self.scanner.next(buf, eof) {
                 Scan::Frame(f) => f,
+                Scan::Skip { consumed } => {
+                    self.pos += consumed;
+                    self.offset += consumed as u64;
+                    continue;
+                }
                 Scan::End { consumed } => {
                     self.pos += consumed;
                     self.offset += consumed as u64;

@@ -303,6 +303,30 @@ impl Parser {
         Ok(())
     }
 
+    /// Takes a record built from a text format (`formats::Built`): its
+    /// fields are given as spans (swapped with the parser's own vector, so
+    /// both are reused), its values are UTF-8 (checked here, as the view
+    /// strings rely on it) whatever leader/09 says.
+    pub fn adopt(
+        &mut self,
+        bytes: &[u8],
+        spans: &mut Vec<FieldSpan>,
+        pos: RecordPos,
+    ) -> Result<(), MarcError> {
+        std::mem::swap(&mut self.spans, spans);
+        self.encoding = None;
+        let data_end = bytes.len() - 1;
+        let mut encoding = Encoding::Utf8;
+        if let Err(e) = self.check_utf8(bytes, LEADER_LEN, data_end) {
+            if self.options.encoding_errors == EncodingErrors::Strict {
+                return Err(pos.err_at(ErrorKind::InvalidUtf8 { tag: e.1 }, e.0));
+            }
+            encoding = Encoding::Utf8Invalid;
+        }
+        self.encoding = Some(encoding);
+        Ok(())
+    }
+
     /// Validates the data area as UTF-8, with every field starting on a
     /// character boundary; on failure, the offset and tag of the bad byte.
     fn check_utf8(&self, bytes: &[u8], base: usize, data_end: usize) -> Result<(), (usize, Tag)> {

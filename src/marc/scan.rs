@@ -51,6 +51,13 @@ pub enum Scan {
     /// More input is needed to decide; call again with the same unconsumed
     /// bytes plus more (or with `eof = true`).
     NeedMore,
+    /// Bytes between records that are not content and need no report (the
+    /// XML around MARCXML records); consume them and call again. The ISO
+    /// 2709 scanner never answers this.
+    Skip {
+        /// Bytes to drop.
+        consumed: usize,
+    },
     /// The input is exhausted (only padding was left); consume `consumed`.
     End {
         /// Padding bytes to drop.
@@ -397,8 +404,8 @@ impl Iterator for Frames<'_> {
                 self.pos = self.buf.len();
                 None
             }
-            // With eof = true the scanner always decides.
-            Scan::NeedMore => unreachable!("scanner asked for more at EOF"),
+            // With eof = true the scanner always decides; it never skips.
+            Scan::NeedMore | Scan::Skip { .. } => unreachable!("ISO 2709 scanner at EOF"),
         }
     }
 }
@@ -563,6 +570,7 @@ mod tests {
                         got.push(f);
                     }
                     Scan::End { .. } => break,
+                    Scan::Skip { .. } => unreachable!("ISO 2709 never skips"),
                     Scan::NeedMore => {
                         let n = chunk.min(buf.len() - fed);
                         held.extend_from_slice(&buf[fed..fed + n]);

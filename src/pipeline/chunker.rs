@@ -12,8 +12,9 @@ use crossbeam_channel::{Receiver, Sender};
 use super::stream::Msg;
 use super::worker::{parse_chunk, Chunk, Frame};
 use super::{Counters, Factory, PipelineError};
-use crate::input::Source;
-use crate::marc::scan::{Scan, Scanner};
+use crate::formats::Framer;
+use crate::input::{Format, Source};
+use crate::marc::scan::Scan;
 use crate::options::ReadOptions;
 
 /// Bytes asked of the source per read.
@@ -52,6 +53,8 @@ pub(super) struct Chunker<O> {
     pub(super) opts: Arc<ReadOptions>,
     pub(super) factory: Factory<O>,
     pub(super) seq: u64,
+    /// The record format, known once the input is prepared.
+    pub(super) format: Format,
 }
 
 impl<O: Send + 'static> Chunker<O> {
@@ -59,11 +62,14 @@ impl<O: Send + 'static> Chunker<O> {
         // Decompression and format detection happen here, on the thread
         // that reads: a pipe may block, and a Python file object is only
         // called with the GIL taken for each read.
-        let r = match source.prepare() {
-            Ok(p) => match p.source {
-                Source::Shared(data) => self.run_shared(data),
-                Source::Reader(r) => self.run_reader(r),
-            },
+        let r = match source.prepare(self.opts.format) {
+            Ok(p) => {
+                self.format = p.format;
+                match p.source {
+                    Source::Shared(data) => self.run_shared(data),
+                    Source::Reader(r) => self.run_reader(r),
+                }
+            }
             Err(e) => Err(e.into()),
         };
         match r {
@@ -86,6 +92,7 @@ impl<O: Send + 'static> Chunker<O> {
         }
         let chunk = Chunk {
             seq: self.seq,
+            format: self.format,
             data,
             frames,
         };
@@ -127,18 +134,27 @@ impl<O: Send + 'static> Chunker<O> {
         self.counters
             .bytes_read
             .store(data.len() as u64, Ordering::Relaxed);
-        let mut scanner = Scanner::new();
+        let mut scanner = Framer::new(self.format);
         let mut pos = 0;
         let mut frames = Vec::new();
         let mut chunk_start = 0;
         // With eof = true the scanner never asks for more.
-        while let Scan::Frame(f) = scanner.next(&data[pos..], true) {
+        loop {
+            let f = match scanner.next(&data[pos..], true) {
+                Scan::Frame(f) => f,
+                Scan::Skip { consumed } => {
+                    pos += consumed;
+                    continue;
+                }
+                Scan::End { .. } | Scan::NeedMore => break,
+            };
             frames.push(Frame {
                 index: f.index,
                 offset: (pos + f.start) as u64,
                 start: pos + f.start - chunk_start,
                 end: pos + f.end - chunk_start,
                 kind: f.kind,
+                line: scanner.line_of_last(),
             });
             pos += f.end;
             if self.full(&frames, pos - chunk_start) {
@@ -156,7 +172,7 @@ impl<O: Send + 'static> Chunker<O> {
     }
 
     fn run_reader(&mut self, mut reader: Box<dyn Read + Send>) -> Result<bool, PipelineError> {
-        let mut scanner = Scanner::new();
+        let mut scanner = Framer::new(self.format);
         let mut buf: Vec<u8> = Vec::with_capacity(READ_BLOCK * 2);
         let mut base: u64 = 0; // absolute offset of buf[0]
         let mut pos = 0;
@@ -174,6 +190,7 @@ impl<O: Send + 'static> Chunker<O> {
                         start: pos + f.start,
                         end: pos + f.end,
                         kind: f.kind,
+                        line: scanner.line_of_last(),
                     });
                     pos += f.end;
                     if self.full(&frames, pos) {
@@ -189,6 +206,16 @@ impl<O: Send + 'static> Chunker<O> {
                     }
                 }
                 Scan::End { .. } => break,
+                Scan::Skip { consumed } => {
+                    pos += consumed;
+                    if frames.is_empty() {
+                        // Nothing to hand out before it: drop it now, so
+                        // that a long stretch without records is not held.
+                        buf.drain(..pos);
+                        base += pos as u64;
+                        pos = 0;
+                    }
+                }
                 Scan::NeedMore => {
                     // Grow geometrically while one record is incomplete so
                     // that rescanning it stays linear overall.

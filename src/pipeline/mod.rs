@@ -40,7 +40,7 @@ use arrow_array::RecordBatch;
 
 use crate::arrow::{BatchBuilder, ColumnBuilder, RecordBuilder};
 use crate::error::MarcError;
-use crate::input::{Format, InputError, Source};
+use crate::input::{InputError, Source};
 use crate::options::ReadOptions;
 
 pub use stream::BatchStream;
@@ -55,9 +55,6 @@ pub enum PipelineError {
     /// Reading the source failed.
     #[error("read error: {0}")]
     Io(#[from] std::io::Error),
-    /// The input holds a format that this version does not read.
-    #[error("{}", InputError::Unsupported(*.0))]
-    Unsupported(Format),
     /// Building a batch failed (a bug).
     #[error("arrow error: {0}")]
     Arrow(#[from] ArrowError),
@@ -70,7 +67,6 @@ impl From<InputError> for PipelineError {
     fn from(e: InputError) -> Self {
         match e {
             InputError::Io(e) => PipelineError::Io(e),
-            InputError::Unsupported(f) => PipelineError::Unsupported(f),
         }
     }
 }
@@ -154,6 +150,7 @@ pub fn start_with<O: Send + 'static>(
         opts: Arc::new(opts),
         factory,
         seq: 0,
+        format: crate::input::Format::Iso2709,
     };
     std::thread::Builder::new()
         .name("marcarrow-reader".into())

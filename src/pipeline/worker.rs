@@ -6,7 +6,10 @@ use arrow_array::RecordBatch;
 
 use super::{ChunkInfo, PipelineError};
 use crate::arrow::RecordBuilder;
-use crate::error::{MarcError, Problem};
+use crate::error::{ErrorKind, MarcError, Problem};
+use crate::formats::frame::{process_text_frame, TextFrame};
+use crate::formats::{line_column, LinePos};
+use crate::input::Format;
 use crate::marc::reader::{process_frame, reject, Step};
 use crate::marc::record::{ParseOptions, Parser, RecordPos};
 use crate::marc::scan::FrameKind;
@@ -20,10 +23,13 @@ pub(super) struct Frame {
     pub(super) start: usize,
     pub(super) end: usize,
     pub(super) kind: FrameKind,
+    /// Where the frame starts as a line (text formats).
+    pub(super) line: LinePos,
 }
 
 pub(super) struct Chunk {
     pub(super) seq: u64,
+    pub(super) format: Format,
     /// The chunk's bytes; frame positions are relative to them. Batches of
     /// view strings keep (a share of) them alive.
     pub(super) data: bytes::Bytes,
@@ -88,6 +94,7 @@ pub(super) fn parse_chunk<O>(
     let mut raised = None;
     let (mut record_bytes, mut skipped_bytes) = (0u64, 0u64);
     let mut frames = 0;
+    let mut text = TextFrame::new(chunk.format);
     for f in chunk.frames {
         frames += 1;
         let rec = &bytes[f.start..f.end];
@@ -96,17 +103,26 @@ pub(super) fn parse_chunk<O>(
             index: f.index,
             offset: f.offset,
         };
-        match process_frame(
-            &mut parser,
-            opts.policy,
-            f.kind,
-            rec,
-            pos,
-            &mut problems,
-            &mut repairs,
-        ) {
+        let first_problem = problems.len();
+        let step = match &mut text {
+            None => process_frame(
+                &mut parser,
+                opts.policy,
+                f.kind,
+                rec,
+                pos,
+                &mut problems,
+                &mut repairs,
+            ),
+            Some(t) => process_text_frame(&mut parser, t, f.kind, rec, pos, &mut problems),
+        };
+        match step {
             Step::Deliver => {
-                let view = parser.view(rec);
+                let built: &[u8] = match &text {
+                    Some(t) => &t.built.bytes,
+                    None => rec,
+                };
+                let view = parser.view(built);
                 let pushed = match filter.as_mut().map(|f| f.matches(&view, pos, opts.decode)) {
                     Some(Ok(false)) => Ok(()),
                     Some(Err(e)) => Err(e),
@@ -119,16 +135,32 @@ pub(super) fn parse_chunk<O>(
                         if let Step::Raise(e) = reject(opts.policy, e.spanning(len), &mut problems)
                         {
                             raised = Some(e);
-                            break;
                         }
                     }
                 }
             }
             Step::Skip => skipped_bytes += len,
-            Step::Raise(e) => {
-                raised = Some(e);
-                break;
+            Step::Raise(e) => raised = Some(e),
+        }
+        if text.is_some() {
+            // Text formats say where as line and column too; a position
+            // inside the built record is no position in the text.
+            let errors = problems[first_problem..]
+                .iter_mut()
+                .map(|p| &mut p.error)
+                .chain(raised.as_mut());
+            for e in errors {
+                if matches!(
+                    e.kind,
+                    ErrorKind::Encoding { .. } | ErrorKind::InvalidUtf8 { .. }
+                ) {
+                    e.error_offset = None;
+                }
+                e.line = Some(Box::new(line_column(f.line, f.offset, rec, e.line_at())));
             }
+        }
+        if raised.is_some() {
+            break;
         }
     }
     let decoded_records = builder.decoded_records();

@@ -25,6 +25,8 @@ pub(crate) fn problem<'py>(
     kw.set_item("byte_length", e.byte_length)?;
     kw.set_item("error_offset", e.error_offset)?;
     kw.set_item("tag", e.tag.map(|t| t.as_str().to_string()))?;
+    kw.set_item("line", e.line.as_deref().map(|l| l.0))?;
+    kw.set_item("column", e.line.as_deref().map(|l| l.1))?;
     kw.set_item("kind", e.kind.name())?;
     kw.set_item("reason", e.kind.to_string())?;
     kw.set_item("action", action)?;
@@ -60,25 +62,11 @@ pub(crate) fn to_pyerr(py: Python<'_>, e: &MarcError) -> PyErr {
 }
 
 /// A pipeline failure as the Python exception it means: `MarcError` for a
-/// malformed record, `OSError` for a read, `MarcError` (kind
-/// `UnsupportedFormat`) for an input in a format not read, and
-/// `RuntimeError` for a bug.
+/// malformed record, `OSError` for a read, and `RuntimeError` for a bug.
 pub(crate) fn pipeline_err(py: Python<'_>, e: PipelineError) -> PyErr {
     match e {
         PipelineError::Marc(m) => to_pyerr(py, &m),
         PipelineError::Io(e) => e.into(),
-        PipelineError::Unsupported(_) => {
-            let build = || -> PyResult<PyErr> {
-                let cls = py.import("marcarrow.exceptions")?.getattr("MarcError")?;
-                let kw = PyDict::new(py);
-                kw.set_item("record_index", 0)?;
-                kw.set_item("byte_offset", 0)?;
-                kw.set_item("reason", e.to_string())?;
-                kw.set_item("kind", "UnsupportedFormat")?;
-                Ok(PyErr::from_value(cls.call((e.to_string(),), Some(&kw))?))
-            };
-            build().unwrap_or_else(|err| err)
-        }
         other => pyo3::exceptions::PyRuntimeError::new_err(other.to_string()),
     }
 }

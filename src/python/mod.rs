@@ -117,7 +117,7 @@ fn _records<'py>(
     })?;
     let (src, _) = input::source(py, source)?;
     let prepared = py
-        .detach(|| src.prepare())
+        .detach(|| src.prepare(None))
         .map_err(|e| errors::pipeline_err(py, e.into()))?;
     let options = crate::marc::record::ParseOptions {
         policy,

@@ -50,5 +50,6 @@ class JSONHandler:
 
 
 def parse_json_to_array(json_file: Any) -> list[Record]:
-    """Every record of a MARC-in-JSON file, as a list."""
-    return JSONHandler().elements(JSONReader(json_file).records)
+    """Every record of a MARC-in-JSON file (one record, an array, or one
+    per line), as a list."""
+    return list(JSONReader(json_file))

@@ -107,20 +107,28 @@ def parse_xml(xml_file: Any, handler: ContentHandler) -> None:
 
 
 def map_xml(function: Callable[[Record], Any], *files: Any) -> None:
-    """Calls ``function`` on each record of each MARCXML file."""
-    handler = XmlHandler()
-    handler.process_record = function  # type: ignore[method-assign,assignment]
+    """Calls ``function`` on each record of each MARCXML file, as each is
+    read (by marcarrow's MARCXML reader: memory stays flat)."""
+    from marcarrow.pymarc import _text
+
     for f in files:
-        parse_xml(f, handler)
+        for record in _text.records(f, "marcxml"):
+            function(record)
 
 
 def parse_xml_to_array(
     xml_file: Any, strict: bool = False, normalize_form: str | None = None
 ) -> list[Record]:
-    """Every record of a MARCXML file, as a list."""
-    handler = XmlHandler(strict, normalize_form)
-    parse_xml(xml_file, handler)
-    return handler.records
+    """Every record of a MARCXML file, as a list (read by marcarrow's
+    MARCXML reader). ``strict=True`` (only elements in the MARC namespace)
+    and ``normalize_form`` take pymarc's own SAX route."""
+    if strict or normalize_form is not None:
+        handler = XmlHandler(strict, normalize_form)
+        parse_xml(xml_file, handler)
+        return handler.records
+    from marcarrow.pymarc import _text
+
+    return list(_text.records(xml_file, "marcxml"))
 
 
 def record_to_xml_node(record: Record, quiet: bool = False, namespace: bool = False) -> ET.Element:

@@ -7,7 +7,6 @@ a lazy :class:`~marcarrow.pymarc.Record` over a row of a batch.
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from collections.abc import Callable, Iterator
@@ -15,10 +14,9 @@ from typing import Any, Literal
 
 from marcarrow._marcarrow import _record_blocks
 from marcarrow.problems import Action, Problem
+from marcarrow.pymarc import _text
 from marcarrow.pymarc import exceptions as exc
 from marcarrow.pymarc._blocks import _exception, _pipeline_options
-from marcarrow.pymarc.field import Field, Indicators, Subfield
-from marcarrow.pymarc.leader import Leader
 from marcarrow.pymarc.record import Record
 
 __all__ = ["JSONReader", "MARCMakerReader", "MARCReader", "Reader", "map_records"]
@@ -45,21 +43,6 @@ def _chunk_at(source: Any, offset: int | None) -> bytes | None:
     except (OSError, ValueError):
         return None
     return None
-
-
-def _read_text(target: Any, encoding: str, close: bool = False) -> str:
-    """The text of a file object, a path, or the string itself (pymarc's
-    text readers take all three); ``close`` closes a file object after."""
-    if hasattr(target, "read"):
-        text = target.read()
-        if close:
-            target.close()
-    elif isinstance(target, str) and os.path.exists(target):
-        with open(target, encoding=encoding) as fh:
-            text = fh.read()
-    else:
-        text = target
-    return text.decode(encoding) if isinstance(text, bytes) else str(text)
 
 
 class Reader:
@@ -255,76 +238,41 @@ def map_records(f: Callable[[Record | None], Any], *files: Any) -> None:
 
 
 class JSONReader(Reader):
-    """Reads records from MARC-in-JSON (a list of records, or one record)."""
+    """Reads records from MARC-in-JSON: one record, an array of records, or
+    one record per line (NDJSON), streamed by marcarrow's JSON reader (pymarc
+    loads the whole document first). A malformed record raises
+    :class:`~marcarrow.pymarc.exceptions.PymarcException`."""
 
     def __init__(self, marc_target: Any, encoding: str = "utf-8", stream: bool = False) -> None:
         self.encoding = encoding
         if hasattr(marc_target, "read"):
             self.file_handle = marc_target
-        text = _read_text(marc_target, encoding)
-        self.records = json.loads(text, strict=False)
+        self._target = _text.source(marc_target, encoding)
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """The records as MARC-in-JSON dicts (pymarc keeps the parsed JSON here)."""
+        return [r.as_dict() for r in self]
 
     def __iter__(self) -> Iterator[Record]:
-        items = self.records if isinstance(self.records, list) else [self.records]
-        for obj in items:
-            yield _record_from_dict(obj)
-
-
-def _record_from_dict(obj: dict[str, Any]) -> Record:
-    rec = Record()
-    rec.leader = Leader(obj["leader"])
-    for entry in obj["fields"]:
-        for tag, content in entry.items():
-            if isinstance(content, dict):
-                subs = [Subfield(c, v) for s in content["subfields"] for c, v in s.items()]
-                rec.add_field(
-                    Field(
-                        tag=tag,
-                        indicators=Indicators(content["ind1"], content["ind2"]),
-                        subfields=subs,
-                    )
-                )
-            else:
-                rec.add_field(Field(tag=tag, data=content))
-    return rec
+        return _text.records(self._target, "json")
 
 
 class MARCMakerReader(Reader):
-    """Reads records from pymarc's text format (MARCMaker, as ``str(record)``
-    prints it), records separated by a blank line."""
+    """Reads MARCMaker text (``=LDR  ...``, ``=245  10$a...``), records
+    separated by a blank line, with marcarrow's reader: ``\\`` is a blank in
+    the leader, control fields and indicators, and ``{dollar}``-style
+    mnemonics are resolved (pymarc keeps both as written). A malformed record
+    raises :class:`~marcarrow.pymarc.exceptions.PymarcException`."""
 
     def __init__(self, target: Any, encoding: str = "utf-8") -> None:
-        text = _read_text(target, encoding, close=True)
-        self.records = list(text.split("\n\n"))
-        self.iter = iter(self.records)
-
-    def _parse_line(self, line: str) -> Leader | Field:
-        """One line: ``=LDR  ...``, ``=008  ...`` or ``=245  10$a...``."""
-        if line[0] != "=":
-            raise ValueError('Line should start with a "=".')
-        if line[4:6] != "  ":
-            raise ValueError("Tag should be separated from the rest of the field by two spaces.")
-        tag, data = line[1:4], line[6:]
-        if tag == "LDR":
-            return Leader(data)
-        if tag < "010":
-            return Field(tag, data=data)
-        subfields = [Subfield(s[:1], s[1:]) for s in data[3:].split("$")]
-        return Field(tag, indicators=Indicators(data[0], data[1]), subfields=subfields)
+        src = _text.source(target, encoding)
+        self._iter = _text.records(src, "mrk")
+        if src is not target and hasattr(target, "close"):
+            target.close()  # read whole, as pymarc does, then closed
 
     def __iter__(self) -> MARCMakerReader:
         return self
 
     def __next__(self) -> Record:
-        text = next(self.iter)
-        record = Record()
-        for line in text.splitlines():
-            try:
-                item = self._parse_line(line)
-            except Exception as e:
-                raise exc.PymarcException(f'Unable to parse line "{line}"') from e
-            if isinstance(item, Leader):
-                record.leader = item
-            else:
-                record.add_field(item)
-        return record
+        return next(self._iter)

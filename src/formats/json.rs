@@ -1,0 +1,608 @@
+//! MARC-in-JSON, the shape of pymarc's `JSONWriter` and `JSONReader`:
+//! `{"leader": "...", "fields": [{"001": "..."}, {"245": {"ind1": "1",
+//! "ind2": "0", "subfields": [{"a": "..."}]}}]}`. An input is one such
+//! object, an array of them (pymarc writes one), or one per line (NDJSON).
+//!
+//! [`Scanner`] frames the records without parsing them: outside strings it
+//! counts braces and brackets; each object at the top level, or directly
+//! inside a top-level array, is a record. Outside an array, a line that
+//! starts a new object (`{"`) ends a record cut off before it, so that one
+//! bad line of an NDJSON file costs that line only. [`read_record`] parses
+//! one record with serde_json, straight into a [`Built`] record (no
+//! intermediate objects; keys in any order).
+
+use std::fmt;
+
+use serde::de::{
+    DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
+
+use super::{delimiter_in, tag_of, Built, TextError};
+use crate::error::ErrorKind;
+use crate::input::Format;
+use crate::marc::scan::{Frame, FrameKind, Scan, LEADER_LEN, MAX_FRAME_BYTES};
+
+const JSON: Format = Format::Json;
+
+/// Finds MARC-in-JSON records; see the module documentation.
+#[derive(Debug, Default)]
+pub struct Scanner {
+    next_index: u64,
+    /// Inside a top-level array.
+    in_array: bool,
+}
+
+enum Walk {
+    /// The object ends at this offset (one past `}`).
+    End(usize),
+    /// Cut off by a line that starts a new record at this offset.
+    Cut(usize),
+    /// The buffer ended first.
+    More,
+}
+
+/// Walks the object starting at `buf[0] == b'{'`.
+fn walk(buf: &[u8], cut_on_new_line: bool) -> Walk {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < buf.len() {
+        match buf[i] {
+            b'"' => {
+                // To the closing quote, stepping over escapes. A raw line
+                // end cannot be in a JSON string: before a new record, it
+                // ends a cut-off one.
+                let mut j = i + 1;
+                loop {
+                    let q = if cut_on_new_line {
+                        memchr::memchr3(b'"', b'\\', b'\n', &buf[j..])
+                    } else {
+                        memchr::memchr2(b'"', b'\\', &buf[j..])
+                    };
+                    let Some(q) = q else { return Walk::More };
+                    j += q;
+                    match buf[j] {
+                        b'\\' => j += 2,
+                        b'\n' if starts_record(&buf[j + 1..]) => return Walk::Cut(j + 1),
+                        b'\n' => j += 1,
+                        _ => break,
+                    }
+                    if j >= buf.len() {
+                        return Walk::More;
+                    }
+                }
+                i = j;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Walk::End(i + 1);
+                }
+            }
+            b'\n' if cut_on_new_line && starts_record(&buf[i + 1..]) => return Walk::Cut(i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    Walk::More
+}
+
+/// Whether a line starts like a record: `{"`, after blanks.
+fn starts_record(line: &[u8]) -> bool {
+    let t = line.trim_ascii_start();
+    t.starts_with(b"{\"")
+}
+
+impl Scanner {
+    fn frame(&mut self, start: usize, end: usize, kind: FrameKind) -> Scan {
+        let index = self.next_index;
+        self.next_index += 1;
+        Scan::Frame(Frame {
+            index,
+            start,
+            end,
+            kind,
+        })
+    }
+
+    /// The next record (or bad stretch) at the start of `buf`.
+    pub fn next(&mut self, buf: &[u8], eof: bool) -> Scan {
+        let mut i = 0;
+        loop {
+            // Separators between records: blanks, and commas in an array.
+            while i < buf.len()
+                && (buf[i].is_ascii_whitespace() || (self.in_array && buf[i] == b','))
+            {
+                i += 1;
+            }
+            if i == buf.len() {
+                return if eof {
+                    Scan::End { consumed: i }
+                } else if i > 0 {
+                    Scan::Skip { consumed: i }
+                } else {
+                    Scan::NeedMore
+                };
+            }
+            match buf[i] {
+                b'[' if !self.in_array => self.in_array = true,
+                b']' if self.in_array => self.in_array = false,
+                b'{' => {
+                    return match walk(&buf[i..], !self.in_array) {
+                        Walk::End(n) => self.frame(i, i + n, FrameKind::Record { problem: None }),
+                        Walk::Cut(n) => {
+                            let kind = malformed("record cut off at the end of its line");
+                            self.frame(i, i + n, FrameKind::Bad(kind))
+                        }
+                        Walk::More if eof => {
+                            let kind = malformed("record cut off at the end of the input");
+                            self.frame(i, buf.len(), FrameKind::Bad(kind))
+                        }
+                        Walk::More if buf.len() - i > MAX_FRAME_BYTES => {
+                            let kind = malformed("record longer than 64 MiB");
+                            self.frame(i, i + MAX_FRAME_BYTES, FrameKind::Bad(kind))
+                        }
+                        Walk::More if i > 0 => Scan::Skip { consumed: i },
+                        Walk::More => Scan::NeedMore,
+                    };
+                }
+                _ => {
+                    // Not a record: up to the next line or object start.
+                    let e = memchr::memchr2(b'\n', b'{', &buf[i + 1..]).map(|q| i + 1 + q);
+                    let e = match e {
+                        Some(e) => e,
+                        None if eof => buf.len(),
+                        None if i > 0 => return Scan::Skip { consumed: i },
+                        None => return Scan::NeedMore,
+                    };
+                    let kind = malformed("text that is not a JSON object");
+                    return self.frame(i, e, FrameKind::Bad(kind));
+                }
+            }
+            i += 1;
+        }
+    }
+}
+
+fn malformed(what: &str) -> ErrorKind {
+    ErrorKind::Malformed {
+        format: "MARC-in-JSON",
+        what: what.to_string(),
+    }
+}
+
+/// Reads one record object into `out`.
+pub fn read_record(frame: &[u8], out: &mut Built) -> Result<(), TextError> {
+    let mut de = serde_json::Deserializer::from_slice(frame);
+    let mut problem = None;
+    let r = RecordSeed {
+        out,
+        problem: &mut problem,
+    }
+    .deserialize(&mut de)
+    .and_then(|()| de.end());
+    match r {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let at = offset_of(frame, e.line(), e.column());
+            Err(match problem {
+                Some(f) => TextError::new(JSON, f.what, at).tagged(f.tag),
+                None => TextError::new(JSON, strip_position(&e.to_string()), at),
+            })
+        }
+    }
+}
+
+/// serde_json's message without its " at line L column C" (the problem
+/// carries its own position).
+fn strip_position(m: &str) -> String {
+    match m.rfind(" at line ") {
+        Some(p) => m[..p].to_string(),
+        None => m.to_string(),
+    }
+}
+
+/// The byte offset of 1-based `line` and `column` in `frame`.
+fn offset_of(frame: &[u8], line: usize, column: usize) -> usize {
+    let start = if line <= 1 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', frame)
+            .nth(line - 2)
+            .map_or(frame.len(), |p| p + 1)
+    };
+    (start + column.saturating_sub(1)).min(frame.len())
+}
+
+/// A MARC problem found while deserialising; the position is filled in
+/// from serde_json's when the error surfaces.
+struct Found {
+    what: String,
+    tag: Option<crate::error::Tag>,
+}
+
+struct RecordSeed<'o> {
+    out: &'o mut Built,
+    problem: &'o mut Option<Found>,
+}
+
+/// Records a MARC problem and stops the parse.
+fn fail<E: serde::de::Error>(problem: &mut Option<Found>, f: Found) -> E {
+    let msg = f.what.clone();
+    *problem = Some(f);
+    E::custom(msg)
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a MARC-in-JSON record object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+        let mut fields = false;
+        while let Some(k) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+            match k.as_ref() {
+                "leader" => {
+                    let l: std::borrow::Cow<'de, str> = m.next_value()?;
+                    let b = l.as_bytes();
+                    if b.len() != LEADER_LEN || !b.iter().all(|c| (0x20..0x7f).contains(c)) {
+                        let what = format!("leader {l:?} is not 24 printable ASCII characters");
+                        return Err(fail(self.problem, Found { what, tag: None }));
+                    }
+                    self.out.leader(b);
+                }
+                "fields" => {
+                    fields = true;
+                    m.next_value_seed(Fields {
+                        out: self.out,
+                        problem: self.problem,
+                    })?;
+                }
+                _ => {
+                    m.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if !fields {
+            return Err(A::Error::missing_field("fields"));
+        }
+        Ok(())
+    }
+}
+
+struct Fields<'o> {
+    out: &'o mut Built,
+    problem: &'o mut Option<Found>,
+}
+
+impl<'de> DeserializeSeed<'de> for Fields<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Fields<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of fields")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<(), A::Error> {
+        while s
+            .next_element_seed(Field {
+                out: self.out,
+                problem: self.problem,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+}
+
+struct Field<'o> {
+    out: &'o mut Built,
+    problem: &'o mut Option<Found>,
+}
+
+impl<'de> DeserializeSeed<'de> for Field<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Field<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a field: an object with one key, its tag")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+        let Some(k) = m.next_key::<std::borrow::Cow<'de, str>>()? else {
+            let what = "a field object without a tag".to_string();
+            return Err(fail(self.problem, Found { what, tag: None }));
+        };
+        let Some(tag) = tag_of(k.as_bytes()) else {
+            let what = format!("tag {k:?} is not three characters");
+            return Err(fail(self.problem, Found { what, tag: None }));
+        };
+        m.next_value_seed(FieldValue {
+            out: self.out,
+            problem: self.problem,
+            tag,
+        })?;
+        if let Some(extra) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+            let what = format!("field {tag} has a second key {extra:?}");
+            return Err(fail(
+                self.problem,
+                Found {
+                    what,
+                    tag: Some(tag),
+                },
+            ));
+        }
+        Ok(())
+    }
+}
+
+struct FieldValue<'o> {
+    out: &'o mut Built,
+    problem: &'o mut Option<Found>,
+    tag: crate::error::Tag,
+}
+
+impl FieldValue<'_> {
+    fn value<E: serde::de::Error>(&mut self, v: &str) -> Result<(), E> {
+        if delimiter_in(v.as_bytes()).is_some() {
+            let what = format!(
+                "a value of field {} holds a MARC delimiter (U+001D-U+001F)",
+                self.tag
+            );
+            return Err(fail(
+                self.problem,
+                Found {
+                    what,
+                    tag: Some(self.tag),
+                },
+            ));
+        }
+        self.out.push(v.as_bytes());
+        Ok(())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for FieldValue<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldValue<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a control field's string or a data field's object")
+    }
+    fn visit_str<E: serde::de::Error>(mut self, v: &str) -> Result<(), E> {
+        if !self.tag.is_control() {
+            let what = format!(
+                "field {} is a data field but has a string, not subfields",
+                self.tag
+            );
+            return Err(fail(
+                self.problem,
+                Found {
+                    what,
+                    tag: Some(self.tag),
+                },
+            ));
+        }
+        self.out.open(self.tag);
+        self.value(v)?;
+        self.out.close();
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(mut self, mut m: A) -> Result<(), A::Error> {
+        let tag = self.tag;
+        if tag.is_control() {
+            let what = format!("field {tag} is a control field but has subfields");
+            return Err(fail(
+                self.problem,
+                Found {
+                    what,
+                    tag: Some(tag),
+                },
+            ));
+        }
+        self.out.open_data(tag);
+        let mut subfields = false;
+        while let Some(k) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+            match k.as_ref() {
+                "ind1" | "ind2" => {
+                    let v: std::borrow::Cow<'de, str> = m.next_value()?;
+                    match v.as_bytes() {
+                        [b] if (0x20..0x7f).contains(b) => {
+                            self.out.indicator(usize::from(k.as_ref() == "ind2"), *b)
+                        }
+                        _ => {
+                            let what =
+                                format!("{k} {v:?} of field {tag} is not one ASCII character");
+                            return Err(fail(
+                                self.problem,
+                                Found {
+                                    what,
+                                    tag: Some(tag),
+                                },
+                            ));
+                        }
+                    }
+                }
+                "subfields" => {
+                    subfields = true;
+                    m.next_value_seed(Subfields { field: &mut self })?;
+                }
+                _ => {
+                    m.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if !subfields {
+            let what = format!("field {tag} has no \"subfields\"");
+            return Err(fail(
+                self.problem,
+                Found {
+                    what,
+                    tag: Some(tag),
+                },
+            ));
+        }
+        self.out.close();
+        Ok(())
+    }
+}
+
+struct Subfields<'f, 'o> {
+    field: &'f mut FieldValue<'o>,
+}
+
+impl<'de> DeserializeSeed<'de> for Subfields<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Subfields<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of subfields")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<(), A::Error> {
+        while s
+            .next_element_seed(Subfield { field: self.field })?
+            .is_some()
+        {}
+        Ok(())
+    }
+}
+
+struct Subfield<'f, 'o> {
+    field: &'f mut FieldValue<'o>,
+}
+
+impl<'de> DeserializeSeed<'de> for Subfield<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Subfield<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a subfield: an object with one key, its code")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+        // pymarc takes every key of the object, in order.
+        while let Some(code) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+            let mut chars = code.chars();
+            let tag = self.field.tag;
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if !c.is_control() => {}
+                _ => {
+                    let what =
+                        format!("subfield code {code:?} of field {tag} is not one character");
+                    return Err(fail(
+                        self.field.problem,
+                        Found {
+                            what,
+                            tag: Some(tag),
+                        },
+                    ));
+                }
+            }
+            self.field.out.subfield(code.as_bytes());
+            let v: std::borrow::Cow<'de, str> = m.next_value()?;
+            self.field.value(&v)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(doc: &[u8]) -> Vec<(String, bool)> {
+        let mut s = Scanner::default();
+        let mut pos = 0;
+        let mut out = vec![];
+        loop {
+            match s.next(&doc[pos..], true) {
+                Scan::Frame(f) => {
+                    let ok = matches!(f.kind, FrameKind::Record { .. });
+                    out.push((
+                        String::from_utf8_lossy(&doc[pos + f.start..pos + f.end]).into(),
+                        ok,
+                    ));
+                    pos += f.end;
+                }
+                Scan::Skip { consumed } => pos += consumed,
+                Scan::End { .. } => return out,
+                Scan::NeedMore => panic!("eof"),
+            }
+        }
+    }
+
+    #[test]
+    fn frames_arrays_objects_and_lines() {
+        let f = frames(br#"[{"a": "}{"}, {"b": [1, {"c": "\"}"}]}]"#);
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[1].0, r#"{"b": [1, {"c": "\"}"}]}"#);
+        let f = frames(b"{\"leader\": \"x\", \"fields\": [\n{\"leader\": 1}\n{\"x\": 2}\n");
+        assert_eq!(
+            f.iter().map(|x| x.1).collect::<Vec<_>>(),
+            [false, true, true]
+        );
+        let f = frames(b"{\"a\":1}\ngarbage\n{\"b\":2}");
+        assert_eq!(
+            f.iter().map(|x| x.1).collect::<Vec<_>>(),
+            [true, false, true]
+        );
+    }
+
+    fn read(s: &str) -> Result<Built, TextError> {
+        let mut b = Built::default();
+        super::super::read_record(JSON, s.as_bytes(), &mut b, false, &mut vec![])?;
+        Ok(b)
+    }
+
+    #[test]
+    fn reads_records_in_any_key_order() {
+        let b = read(r#"{"fields": [{"001": "x"}, {"245": {"subfields": [{"a": "T\u00e9"}, {"c": "\""}], "ind2": "0", "ind1": "1"}}], "leader": "00000nam a2200000 a 4500"}"#).unwrap();
+        assert_eq!(
+            b.bytes,
+            "00000nam a2200000 a 4500x\x1e10\x1faTé\x1fc\"\x1e\x1d".as_bytes()
+        );
+    }
+
+    #[test]
+    fn bad_records_say_where() {
+        let e = read(r#"{"leader": "00000nam a2200000 a 4500", "fields": [{"245": "x"}]}"#)
+            .unwrap_err();
+        assert!(e.kind.to_string().contains("data field"), "{e:?}");
+        let e = read("{\"leader\": \"00000nam a2200000 a 4500\",\n \"fields\": [{\"001\": x}]}")
+            .unwrap_err();
+        assert!(e.kind.to_string().contains("expected value"), "{e:?}");
+        assert_eq!(e.at, 59);
+        let e = read(r#"{"leader": "00000nam a2200000 a 4500", "fields": [{"001": "a\u001fb"}]}"#)
+            .unwrap_err();
+        assert!(e.kind.to_string().contains("delimiter"), "{e:?}");
+    }
+}

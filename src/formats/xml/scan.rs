@@ -1,0 +1,417 @@
+//! Record boundaries in MARCXML: every `record` element in the MARC 21
+//! slim namespace (or in no namespace), wherever it sits: under a
+//! `collection`, bare, or wrapped in an OAI-PMH or SRU response.
+//!
+//! This is framing, not parsing (quick-xml parses each record on a
+//! worker): markup is found with `memchr` on `<` (which text and attribute
+//! values cannot hold), comments, CDATA sections, processing instructions
+//! and the document type are stepped over, and the namespace declarations
+//! of the elements around the records are kept on a stack so that a
+//! `record` is known by its namespace, not its prefix. Inside a record only
+//! the nesting depth is kept: its end is the end tag at depth zero. The
+//! markup around the records is handed back as `Scan::Skip`, so memory
+//! stays bounded whatever the wrapper holds.
+
+use crate::error::ErrorKind;
+use crate::marc::scan::{Frame, FrameKind, Scan, MAX_FRAME_BYTES};
+
+/// The MARC 21 slim namespace.
+pub const MARC_NS: &[u8] = b"http://www.loc.gov/MARC21/slim";
+/// The OAI-PMH namespace (for deleted records).
+pub const OAI_NS: &[u8] = b"http://www.openarchives.org/OAI/2.0/";
+
+/// Finds MARCXML records; see the module documentation.
+#[derive(Debug, Default)]
+pub struct Scanner {
+    next_index: u64,
+    /// Namespace declarations in scope, (prefix, uri); prefix empty for the
+    /// default namespace.
+    decls: Vec<(Vec<u8>, Vec<u8>)>,
+    /// For each open element around the records, how many of `decls` it
+    /// declared.
+    open: Vec<usize>,
+}
+
+/// A start tag, read far enough to know what it is.
+struct StartTag<'a> {
+    prefix: &'a [u8],
+    local: &'a [u8],
+    /// Attributes, raw: (name, value between the quotes).
+    attrs: Vec<(&'a [u8], &'a [u8])>,
+    empty: bool,
+}
+
+/// Where the markup starting at `buf[p] == b'<'` ends (one past `>`);
+/// `None` if `buf` ends first.
+fn markup_end(buf: &[u8], p: usize) -> Option<usize> {
+    let rest = &buf[p..];
+    let find = |pat: &[u8], from: usize| {
+        memchr::memmem::find(&rest[from..], pat).map(|q| p + from + q + pat.len())
+    };
+    if rest.starts_with(b"<!--") {
+        find(b"-->", 4)
+    } else if rest.starts_with(b"<![CDATA[") {
+        find(b"]]>", 9)
+    } else if rest.starts_with(b"<?") {
+        find(b"?>", 2)
+    } else if rest.starts_with(b"<!") {
+        // A document type: its internal subset, in brackets, may hold `>`.
+        let mut depth = 0usize;
+        let mut quote = None;
+        for (i, &b) in rest.iter().enumerate().skip(2) {
+            match (quote, b) {
+                (Some(q), _) if b == q => quote = None,
+                (Some(_), _) => {}
+                (None, b'"' | b'\'') => quote = Some(b),
+                (None, b'[') => depth += 1,
+                (None, b']') => depth = depth.saturating_sub(1),
+                (None, b'>') if depth == 0 => return Some(p + i + 1),
+                _ => {}
+            }
+        }
+        None
+    } else if rest.len() < 2 {
+        None
+    } else {
+        // A tag: attribute values are quoted and may hold `>`.
+        let mut quote = None;
+        for (i, &b) in rest.iter().enumerate().skip(1) {
+            match (quote, b) {
+                (Some(q), _) if b == q => quote = None,
+                (Some(_), _) => {}
+                (None, b'"' | b'\'') => quote = Some(b),
+                (None, b'>') => return Some(p + i + 1),
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+/// The prefix an attribute named `name` declares (`xmlns` declares the
+/// default namespace, prefix empty; `xmlns:p` declares `p`).
+fn declared_prefix(name: &[u8]) -> Option<&[u8]> {
+    match name.strip_prefix(b"xmlns")? {
+        b"" => Some(b""),
+        p => p.strip_prefix(b":"),
+    }
+}
+
+fn split_name(name: &[u8]) -> (&[u8], &[u8]) {
+    match memchr::memchr(b':', name) {
+        Some(c) => (&name[..c], &name[c + 1..]),
+        None => (&[][..], name),
+    }
+}
+
+/// Reads a start tag `<...>` (the whole markup, `<` to `>`).
+fn start_tag(tag: &[u8]) -> StartTag<'_> {
+    let empty = tag.len() >= 3 && tag[tag.len() - 2] == b'/';
+    let inner = &tag[1..tag.len() - if empty { 2 } else { 1 }];
+    let name_end = inner
+        .iter()
+        .position(|b| b.is_ascii_whitespace())
+        .unwrap_or(inner.len());
+    let (prefix, local) = split_name(&inner[..name_end]);
+    let mut attrs = Vec::new();
+    let mut rest = &inner[name_end..];
+    while let Some(eq) = memchr::memchr(b'=', rest) {
+        let name = rest[..eq].trim_ascii();
+        let after = rest[eq + 1..].trim_ascii_start();
+        let Some(&q) = after.first().filter(|q| **q == b'"' || **q == b'\'') else {
+            break;
+        };
+        let Some(close) = memchr::memchr(q, &after[1..]) else {
+            break;
+        };
+        attrs.push((name, &after[1..1 + close]));
+        rest = &after[close + 2..];
+    }
+    StartTag {
+        prefix,
+        local,
+        attrs,
+        empty,
+    }
+}
+
+impl Scanner {
+    fn frame(&mut self, start: usize, end: usize, kind: FrameKind) -> Scan {
+        let index = self.next_index;
+        self.next_index += 1;
+        Scan::Frame(Frame {
+            index,
+            start,
+            end,
+            kind,
+        })
+    }
+
+    /// The namespace `prefix` is bound to, with `own` (the element's own
+    /// declarations) taking precedence.
+    fn resolve<'a>(&'a self, prefix: &[u8], own: &'a [(&[u8], &[u8])]) -> Option<&'a [u8]> {
+        own.iter()
+            .rev()
+            .find(|(n, _)| declared_prefix(n) == Some(prefix))
+            .map(|(_, v)| *v)
+            .or_else(|| {
+                self.decls
+                    .iter()
+                    .rev()
+                    .find(|(p, _)| p == prefix)
+                    .map(|(_, v)| v.as_slice())
+            })
+            .filter(|uri| !uri.is_empty())
+    }
+
+    /// Where the element whose start tag ends at `from` ends (one past its
+    /// end tag's `>`), counting nesting; `None` if `buf` ends first.
+    fn element_end(buf: &[u8], from: usize) -> Option<usize> {
+        let mut depth = 0usize;
+        let mut i = from;
+        loop {
+            let p = i + memchr::memchr(b'<', &buf[i..])?;
+            let end = markup_end(buf, p)?;
+            match buf.get(p + 1) {
+                Some(b'/') if depth == 0 => return Some(end),
+                Some(b'/') => depth -= 1,
+                Some(b'!' | b'?') => {}
+                _ if buf[end - 2] == b'/' => {}
+                _ => depth += 1,
+            }
+            i = end;
+        }
+    }
+
+    /// Skip what was processed, or ask for more if nothing was.
+    fn more(p: usize) -> Scan {
+        if p > 0 {
+            Scan::Skip { consumed: p }
+        } else {
+            Scan::NeedMore
+        }
+    }
+
+    /// The next record (or bad stretch) at the start of `buf`.
+    pub fn next(&mut self, buf: &[u8], eof: bool) -> Scan {
+        let mut i = 0;
+        loop {
+            let Some(p) = memchr::memchr(b'<', &buf[i..]).map(|q| i + q) else {
+                // Text around the records is not content.
+                return if eof {
+                    Scan::End {
+                        consumed: buf.len(),
+                    }
+                } else {
+                    Self::more(buf.len())
+                };
+            };
+            let Some(end) = markup_end(buf, p) else {
+                if !eof {
+                    if buf.len() - p > MAX_FRAME_BYTES {
+                        let kind = malformed("markup longer than 64 MiB");
+                        return self.frame(p, p + MAX_FRAME_BYTES, FrameKind::Bad(kind));
+                    }
+                    return Self::more(p);
+                }
+                let kind = malformed("the input ends inside markup");
+                return self.frame(p, buf.len(), FrameKind::Bad(kind));
+            };
+            match buf[p + 1] {
+                b'/' => {
+                    if let Some(n) = self.open.pop() {
+                        self.decls.truncate(self.decls.len() - n);
+                    }
+                }
+                b'?' => {
+                    if let Some(bad) = unsupported_encoding(&buf[p..end]) {
+                        return self.frame(p, end, FrameKind::Bad(malformed(&bad)));
+                    }
+                }
+                b'!' => {}
+                _ => {
+                    let tag = start_tag(&buf[p..end]);
+                    let uri = self.resolve(tag.prefix, &tag.attrs);
+                    let is_record = tag.local == b"record"
+                        && match uri {
+                            Some(u) => u == MARC_NS,
+                            None => tag.prefix.is_empty(),
+                        };
+                    let deleted = tag.local == b"header"
+                        && uri == Some(OAI_NS)
+                        && tag
+                            .attrs
+                            .iter()
+                            .any(|(n, v)| *n == b"status" && *v == b"deleted");
+                    if is_record || deleted {
+                        let close = if tag.empty {
+                            Some(end)
+                        } else {
+                            Self::element_end(buf, end)
+                        };
+                        let Some(close) = close else {
+                            if !eof {
+                                if buf.len() - p > MAX_FRAME_BYTES {
+                                    let kind = malformed("record element longer than 64 MiB");
+                                    return self.frame(
+                                        p,
+                                        p + MAX_FRAME_BYTES,
+                                        FrameKind::Bad(kind),
+                                    );
+                                }
+                                return Self::more(p);
+                            }
+                            let kind = malformed("record cut off at the end of the input");
+                            return self.frame(p, buf.len(), FrameKind::Bad(kind));
+                        };
+                        let kind = if deleted {
+                            FrameKind::Bad(ErrorKind::Deleted {
+                                identifier: identifier(&buf[p..close]),
+                            })
+                        } else {
+                            FrameKind::Record { problem: None }
+                        };
+                        return self.frame(p, close, kind);
+                    }
+                    if !tag.empty {
+                        let n = self.decls.len();
+                        for (name, value) in &tag.attrs {
+                            if let Some(prefix) = declared_prefix(name) {
+                                self.decls.push((prefix.to_vec(), value.to_vec()));
+                            }
+                        }
+                        self.open.push(self.decls.len() - n);
+                    }
+                }
+            }
+            i = end;
+        }
+    }
+}
+
+fn malformed(what: &str) -> ErrorKind {
+    ErrorKind::Malformed {
+        format: "MARCXML",
+        what: what.to_string(),
+    }
+}
+
+/// An XML declaration naming an encoding other than UTF-8 (or its ASCII
+/// subset): the records would be read wrongly, so it is said at once.
+fn unsupported_encoding(pi: &[u8]) -> Option<String> {
+    if !pi.starts_with(b"<?xml") {
+        return None;
+    }
+    let t = start_tag(&pi[1..]);
+    let (_, enc) = t.attrs.iter().find(|(n, _)| n.ends_with(b"encoding"))?;
+    let e = String::from_utf8_lossy(enc).to_ascii_lowercase();
+    (!matches!(e.as_str(), "utf-8" | "utf8" | "us-ascii" | "ascii")).then(|| {
+        format!(
+            "the document is declared as {}; marcarrow reads XML in UTF-8 only (convert it first, e.g. with iconv)",
+            String::from_utf8_lossy(enc)
+        )
+    })
+}
+
+/// The text of the `identifier` element of an OAI-PMH header.
+fn identifier(header: &[u8]) -> String {
+    let Some(s) = memchr::memmem::find(header, b"identifier>") else {
+        return String::new();
+    };
+    let rest = &header[s + b"identifier>".len()..];
+    let e = memchr::memchr(b'<', rest).unwrap_or(rest.len());
+    String::from_utf8_lossy(rest[..e].trim_ascii()).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(doc: &[u8]) -> Vec<(String, FrameKind)> {
+        let mut s = Scanner::default();
+        let mut pos = 0;
+        let mut out = vec![];
+        loop {
+            match s.next(&doc[pos..], true) {
+                Scan::Frame(f) => {
+                    out.push((
+                        String::from_utf8_lossy(&doc[pos + f.start..pos + f.end]).into_owned(),
+                        f.kind,
+                    ));
+                    pos += f.end;
+                }
+                Scan::Skip { consumed } => pos += consumed,
+                Scan::End { .. } => return out,
+                Scan::NeedMore => panic!("eof"),
+            }
+        }
+    }
+
+    #[test]
+    fn records_by_namespace_not_prefix() {
+        let doc = br#"<?xml version="1.0"?>
+<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords>
+<record><header><identifier>oai:1</identifier></header><metadata>
+<marc:record xmlns:marc="http://www.loc.gov/MARC21/slim"><marc:leader>x</marc:leader><!-- </marc:record> --></marc:record>
+</metadata></record>
+<record><header status="deleted"><identifier>oai:2</identifier></header></record>
+</ListRecords></OAI-PMH>"#;
+        let f = frames(doc);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(f[0].0.starts_with("<marc:record") && f[0].0.ends_with("</marc:record>"));
+        assert_eq!(
+            f[1].1,
+            FrameKind::Bad(ErrorKind::Deleted {
+                identifier: "oai:2".into()
+            })
+        );
+    }
+
+    #[test]
+    fn bare_records_and_default_namespace() {
+        let doc = br#"<record><leader>a</leader></record>
+<collection xmlns="http://www.loc.gov/MARC21/slim"><record a=">"><datafield tag="245"><subfield code="a"><![CDATA[</record>]]></subfield></datafield></record><record/></collection>
+<x:record xmlns:x="urn:other"><y/></x:record>"#;
+        let f = frames(doc);
+        assert_eq!(f.len(), 3, "{f:?}");
+        assert!(f[1].0.contains("CDATA") && f[1].0.ends_with("</datafield></record>"));
+        assert_eq!(f[2].0, "<record/>");
+    }
+
+    #[test]
+    fn truncation_and_streaming_agree() {
+        let doc = br#"<collection xmlns="http://www.loc.gov/MARC21/slim"><record><leader>a</leader></record><record><leader>b</lea"#;
+        let f = frames(doc);
+        assert_eq!(f.len(), 2);
+        assert!(matches!(
+            f[1].1,
+            FrameKind::Bad(ErrorKind::Malformed { .. })
+        ));
+        // Byte by byte, the same frames.
+        let mut s = Scanner::default();
+        let (mut pos, mut held, mut n) = (0, 0, 0);
+        loop {
+            let eof = held == doc.len();
+            match s.next(&doc[pos..held], eof) {
+                Scan::Frame(fr) => {
+                    n += 1;
+                    pos += fr.end;
+                }
+                Scan::Skip { consumed } => pos += consumed,
+                Scan::End { .. } => break,
+                Scan::NeedMore => held += 1,
+            }
+            held = held.max(pos);
+        }
+        assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn declared_encoding() {
+        let f = frames(b"<?xml version='1.0' encoding='ISO-8859-1'?><collection/>");
+        assert!(
+            matches!(&f[0].1, FrameKind::Bad(ErrorKind::Malformed { what, .. }) if what.contains("ISO-8859-1"))
+        );
+        assert!(frames(b"<?xml version='1.0' encoding='UTF-8'?><collection/>").is_empty());
+    }
+}
