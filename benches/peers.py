@@ -23,7 +23,10 @@ Tasks (each row is one tool doing the task on the same file):
 3. ``iterate``: ``for r in reader: r['245']['a']``;
 4. ``parquet``: MARC to Parquet (snappy, marctable's compression);
 5. ``marc8``: MARC-8 decoding, the UVA file repeated to about 20 MB;
-6. ``raw``: ``cat file > /dev/null`` and Python ``read().count(b"\\x1d")``
+6. ``xml``, ``ndjson``, ``mrk``: the same records written as MARCXML,
+   NDJSON and MARCMaker text by pymarc, read by each tool
+   (``text_formats.py``);
+7. ``raw``: ``cat file > /dev/null`` and Python ``read().count(b"\\x1d")``
    on the same files.
 
 Every measurement is a fresh subprocess; the tools of a task run in turn,
@@ -62,6 +65,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+import text_formats  # noqa: E402
 from pipeline import corpus, head, iterate, uva_repeated, vmhwm_mb  # noqa: E402
 
 VENV = Path(os.environ.get("MARCARROW_PEERS_VENV", HERE / ".venv-peers"))
@@ -87,6 +91,7 @@ TASKS = {
     "iterate": ("for r in reader: r['245']['a']", ["marcarrow", "pymarc", "rmarc", "mrrc"]),
     "parquet": ("MARC to Parquet", ["marcarrow", "marctable"]),
     "marc8": ("MARC-8 decoding (UVA file repeated)", ["marcarrow", "pymarc", "rmarc", "mrrc"]),
+    **text_formats.TASKS,
 }
 LONG_COLUMNS = ("record_index", "field_index", "tag", "ind1", "ind2", "subfield_index", "code")
 
@@ -167,6 +172,8 @@ def job(task: str, tool: str, path: Path, out: Path):
     import warnings
 
     warnings.simplefilter("ignore")
+    if task in text_formats.TASKS:
+        return text_formats.job(task, "marcarrow" if tool.startswith("marcarrow") else tool, path)
     if tool.startswith("marcarrow"):
         import marcarrow
 
@@ -484,9 +491,16 @@ def peers_main(a: argparse.Namespace) -> None:
         "small": inp(small, peer_records, "LoC"),
         "marc8": inp(uva, uva_n, f"UVA MARC-8 x{uva_n // 2000}"),
     }
-    plan = [("raw", "big")] + ([("raw", "small")] if small != big else []) + [("raw", "marc8")]
-    plan += [(t, "marc8" if t == "marc8" else "big" if t == "select" else "small") for t in TASKS]
     only = set(a.only.split(",")) if a.only else set(TASKS) | {"raw"}
+    if only & set(text_formats.TASKS):
+        text = text_formats.inputs(small, peer_records)
+        for fmt in text_formats.TASKS:
+            files[fmt] = inp(text[fmt], peer_records, f"LoC as {fmt} (pymarc)")
+    plan = [("raw", "big")] + ([("raw", "small")] if small != big else []) + [("raw", "marc8")]
+    plan += [
+        (t, t if t in text_formats.TASKS else {"marc8": "marc8", "select": "big"}.get(t, "small"))
+        for t in TASKS
+    ]
     unknown = only - set(TASKS) - {"raw"}
     if unknown:
         raise SystemExit(f"--only: unknown task(s) {', '.join(sorted(unknown))}")
@@ -557,7 +571,10 @@ def main() -> None:
         "(default 20,000)",
     )
     ap.add_argument("--marc8-mb", type=float, help="MARC-8 input size (default 20 MB)")
-    ap.add_argument("--only", help="comma-separated tasks: raw,table,select,iterate,parquet,marc8")
+    ap.add_argument(
+        "--only",
+        help="comma-separated tasks: raw,table,select,iterate,parquet,marc8,xml,ndjson,mrk",
+    )
     ap.add_argument("--no-build", action="store_true", help="use the marcarrow already in the venv")
     ap.add_argument(
         "--baseline",

@@ -68,6 +68,7 @@ def _problem_lines(problems: list[marcarrow.Problem], indent: str, limit: int = 
 
 def _stats_table(name: str, s: dict[str, Any], top: int) -> str:
     lines = [name]
+    lines.append(f"  format: {_FORMATS.get(s['format'], s['format'])}")
     lines.append(
         f"  records: {s['records']:,} ({s['frames']:,} found), {s['bytes']:,} bytes, "
         f"{s['fields']:,} fields, {s['subfields']:,} subfields"
@@ -91,6 +92,14 @@ def _stats_table(name: str, s: dict[str, Any], top: int) -> str:
     lines.append(f"  problems: {len(s['problems'])}")
     lines.extend(_problem_lines(s["problems"], "    "))
     return "\n".join(lines)
+
+
+_FORMATS = {
+    "iso2709": "ISO 2709",
+    "marcxml": "MARCXML",
+    "json": "MARC-in-JSON",
+    "mrk": "MARCMaker text",
+}
 
 
 def _not_marc(s: dict[str, Any]) -> bool:
@@ -125,7 +134,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
                 print(f"  stopped by: {err}")
             if not_marc:
                 print(
-                    f"marcarrow: {f}: not MARC 21: no record in {s['bytes']:,} bytes",
+                    f"marcarrow: {f}: not MARC 21: no record in {s['bytes']:,} bytes "
+                    f"read as {_FORMATS.get(s['format'], s['format'])}",
                     file=sys.stderr,
                 )
     if args.json:

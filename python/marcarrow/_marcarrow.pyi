@@ -136,7 +136,8 @@ def read_batches(source: _Source, **options: Unpack[_ReadOptions]) -> BatchReade
 def summarize(source: _Source, **options: Unpack[_SummaryOptions]) -> dict[str, Any]:
     """Read a whole source through the bounded pipeline and count what it holds.
 
-    Returns a dict with ``records``, ``frames``, ``bytes`` (read, after
+    Returns a dict with ``format`` (``"iso2709"``, ``"marcxml"``,
+    ``"json"`` or ``"mrk"``), ``records``, ``frames``, ``bytes`` (read, after
     decompression) and where they went (``record_bytes``,
     ``skipped_bytes``, ``padding_bytes``, which add up to ``bytes``),
     ``fields``, ``subfields``, ``encodings`` and ``record_types`` (lists of

@@ -30,6 +30,9 @@ pub struct Scanner {
     next_index: u64,
     /// Inside a top-level array.
     in_array: bool,
+    /// Whether records are one per line (NDJSON): known from the first
+    /// record outside an array (`Some(true)` if it had no line break).
+    one_per_line: Option<bool>,
 }
 
 enum Walk {
@@ -41,8 +44,10 @@ enum Walk {
     More,
 }
 
-/// Walks the object starting at `buf[0] == b'{'`.
-fn walk(buf: &[u8], cut_on_new_line: bool) -> Walk {
+/// Walks the object starting at `buf[0] == b'{'`. With `cut_on_new_line`
+/// a line that starts a new record ends this one; with `lines`, every
+/// line end does (NDJSON).
+fn walk(buf: &[u8], cut_on_new_line: bool, lines: bool) -> Walk {
     let mut depth = 0usize;
     let mut i = 0;
     while i < buf.len() {
@@ -62,7 +67,7 @@ fn walk(buf: &[u8], cut_on_new_line: bool) -> Walk {
                     j += q;
                     match buf[j] {
                         b'\\' => j += 2,
-                        b'\n' if starts_record(&buf[j + 1..]) => return Walk::Cut(j + 1),
+                        b'\n' if lines || starts_record(&buf[j + 1..]) => return Walk::Cut(j + 1),
                         b'\n' => j += 1,
                         _ => break,
                     }
@@ -79,7 +84,9 @@ fn walk(buf: &[u8], cut_on_new_line: bool) -> Walk {
                     return Walk::End(i + 1);
                 }
             }
-            b'\n' if cut_on_new_line && starts_record(&buf[i + 1..]) => return Walk::Cut(i + 1),
+            b'\n' if cut_on_new_line && (lines || starts_record(&buf[i + 1..])) => {
+                return Walk::Cut(i + 1)
+            }
             _ => {}
         }
         i += 1;
@@ -128,8 +135,15 @@ impl Scanner {
                 b'[' if !self.in_array => self.in_array = true,
                 b']' if self.in_array => self.in_array = false,
                 b'{' => {
-                    return match walk(&buf[i..], !self.in_array) {
-                        Walk::End(n) => self.frame(i, i + n, FrameKind::Record { problem: None }),
+                    let lines = !self.in_array && self.one_per_line == Some(true);
+                    return match walk(&buf[i..], !self.in_array, lines) {
+                        Walk::End(n) => {
+                            if !self.in_array && self.one_per_line.is_none() {
+                                let raw = &buf[i..i + n];
+                                self.one_per_line = Some(memchr::memchr(b'\n', raw).is_none());
+                            }
+                            self.frame(i, i + n, FrameKind::Record { problem: None })
+                        }
                         Walk::Cut(n) => {
                             let kind = malformed("record cut off at the end of its line");
                             self.frame(i, i + n, FrameKind::Bad(kind))
@@ -171,8 +185,53 @@ fn malformed(what: &str) -> ErrorKind {
     }
 }
 
-/// Reads one record object into `out`.
-pub fn read_record(frame: &[u8], out: &mut Built) -> Result<(), TextError> {
+/// Reads one record object into `out`. JSON forbids raw control
+/// characters (a line break, a tab) inside strings; pymarc reads them
+/// (`json.load(strict=False)`), and so does the lenient policy, reporting
+/// it.
+pub fn read_record(
+    frame: &[u8],
+    out: &mut Built,
+    lenient: bool,
+    repairs: &mut Vec<TextError>,
+) -> Result<(), TextError> {
+    match parse(frame, out) {
+        Err(e) if lenient && e.kind.to_string().contains("control character") => {
+            let at = e.at;
+            out.start();
+            parse(&escape_controls(frame), out).map_err(|mut e| {
+                e.at = at;
+                e
+            })?;
+            let what = "raw control characters inside strings; read as the characters";
+            repairs.push(TextError::new(JSON, what, at));
+            Ok(())
+        }
+        r => r,
+    }
+}
+
+/// `frame` with each control byte inside a string written as `\u00XX`.
+fn escape_controls(frame: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(frame.len() + 16);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in frame {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' if in_string => escaped = true,
+            b'"' => in_string = !in_string,
+            0..0x20 if in_string => {
+                out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+                continue;
+            }
+            _ => {}
+        }
+        out.push(b);
+    }
+    out
+}
+
+fn parse(frame: &[u8], out: &mut Built) -> Result<(), TextError> {
     let mut de = serde_json::Deserializer::from_slice(frame);
     let mut problem = None;
     let r = RecordSeed {

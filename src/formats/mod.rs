@@ -175,7 +175,7 @@ pub fn read_record(
     out.start();
     match format {
         Format::MarcXml => xml::read_record(frame, out, lenient, repairs)?,
-        Format::Json => json::read_record(frame, out)?,
+        Format::Json => json::read_record(frame, out, lenient, repairs)?,
         Format::Mrk => mrk::read_record(frame, out, lenient, repairs)?,
         Format::Iso2709 => unreachable!("ISO 2709 frames go to marc::record"),
     }
@@ -222,7 +222,11 @@ pub(crate) fn leader_of(
     if text.len() != LEADER_LEN {
         let what = format!("leader is {} characters long, not 24", text.len());
         if !lenient {
-            return Err(TextError::new(format, what, at));
+            return Err(TextError {
+                kind: ErrorKind::LeaderInvalid("not 24 characters long"),
+                at,
+                tag: None,
+            });
         }
         repairs.push(TextError::new(
             format,

@@ -192,7 +192,7 @@ pub fn read_record(
             return Err(err("a line that does not start with =TAG".into()));
         }
         let tag_text = &line[1..4];
-        if line.get(4..6) != Some(b"  ") && line.len() != 4 {
+        if line.get(4..6) != Some(b"  ") {
             let what = format!(
                 "tag {} is not followed by two spaces",
                 String::from_utf8_lossy(tag_text)

@@ -65,6 +65,7 @@ impl<O: Send + 'static> Chunker<O> {
         let r = match source.prepare(self.opts.format) {
             Ok(p) => {
                 self.format = p.format;
+                let _ = self.counters.format.set(p.format);
                 match p.source {
                     Source::Shared(data) => self.run_shared(data),
                     Source::Reader(r) => self.run_reader(r),
@@ -218,16 +219,26 @@ impl<O: Send + 'static> Chunker<O> {
                 }
                 Scan::NeedMore => {
                     // Grow geometrically while one record is incomplete so
-                    // that rescanning it stays linear overall.
-                    let want = READ_BLOCK.max(buf.len() - pos);
+                    // that rescanning it stays linear overall: read until
+                    // half as much again as is held has come (a stream that
+                    // hands out a few bytes a time would otherwise make the
+                    // scanner go over the same record once per read).
+                    let held = buf.len() - pos;
+                    let want = READ_BLOCK.max(held);
                     let old = buf.len();
                     buf.resize(old + want, 0);
+                    let mut got = 0;
                     let n = loop {
-                        match reader.read(&mut buf[old..]) {
-                            Ok(n) => break n,
+                        match reader.read(&mut buf[old + got..]) {
+                            Ok(0) => break got,
+                            Ok(n) if got + n < held / 2 => got += n,
+                            Ok(n) => break got + n,
                             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                             Err(e) => {
-                                buf.truncate(old);
+                                buf.truncate(old + got);
+                                self.counters
+                                    .bytes_read
+                                    .fetch_add(got as u64, Ordering::Relaxed);
                                 // Deliver what is complete, then the error.
                                 if !frames.is_empty() {
                                     buf.truncate(pos);
@@ -244,7 +255,9 @@ impl<O: Send + 'static> Chunker<O> {
                     self.counters
                         .bytes_read
                         .fetch_add(n as u64, Ordering::Relaxed);
-                    if n == 0 {
+                    // Zero bytes, or fewer than asked for because the
+                    // stream ended: at the end either way.
+                    if n == 0 || n < held / 2 {
                         eof = true;
                     }
                 }

@@ -95,6 +95,8 @@ pub struct Counters {
     pub skipped_bytes: AtomicU64,
     /// Records emitted that were decoded (not UTF-8 as they stood).
     pub decoded_records: AtomicU64,
+    /// The record format, once the input is prepared.
+    pub format: std::sync::OnceLock<crate::input::Format>,
 }
 
 /// What a worker's builder is given about its chunk.

@@ -47,6 +47,7 @@ fn summarize<'py>(
         .map_err(|e| errors::pipeline_err(py, e))?;
     let t = &s.tally;
     let d = PyDict::new(py);
+    d.set_item("format", s.format.map(|f| f.as_str()))?;
     d.set_item("records", t.records)?;
     d.set_item("frames", s.frames)?;
     d.set_item("bytes", s.bytes)?;

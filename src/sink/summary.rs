@@ -119,6 +119,8 @@ pub struct Summary {
     pub record_bytes: u64,
     /// Of those, bytes of skipped records and pieces.
     pub skipped_bytes: u64,
+    /// The record format read (`None` if the input could not be prepared).
+    pub format: Option<crate::input::Format>,
     /// Every problem reported (repairs, skips, and a raised error).
     pub problems: Vec<Problem>,
     /// Under the strict policy, the error that stopped the reading.
@@ -171,6 +173,7 @@ pub fn summarize(source: Source, opts: ReadOptions) -> Result<Summary, PipelineE
     let c = stream.counters();
     s.frames = c.frames.load(Ordering::Relaxed);
     s.bytes = c.bytes_read.load(Ordering::Relaxed);
+    s.format = c.format.get().copied();
     s.record_bytes = c.record_bytes.load(Ordering::Relaxed);
     s.skipped_bytes = c.skipped_bytes.load(Ordering::Relaxed);
     s.problems = std::mem::take(&mut *stream.problems().lock().unwrap_or_else(|p| p.into_inner()));

@@ -17,6 +17,8 @@ from marcarrow.problems import Action, Problem
 from marcarrow.pymarc import _text
 from marcarrow.pymarc import exceptions as exc
 from marcarrow.pymarc._blocks import _exception, _pipeline_options
+from marcarrow.pymarc.field import Field, Indicators, Subfield
+from marcarrow.pymarc.leader import Leader
 from marcarrow.pymarc.record import Record
 
 __all__ = ["JSONReader", "MARCMakerReader", "MARCReader", "Reader", "map_records"]
@@ -265,11 +267,26 @@ class MARCMakerReader(Reader):
     mnemonics are resolved (pymarc keeps both as written). A malformed record
     raises :class:`~marcarrow.pymarc.exceptions.PymarcException`."""
 
-    def __init__(self, target: Any, encoding: str = "utf-8") -> None:
+    def __init__(self, target: Any, encoding: str | None = "utf-8") -> None:
         src = _text.source(target, encoding)
         self._iter = _text.records(src, "mrk")
         if src is not target and hasattr(target, "close"):
             target.close()  # read whole, as pymarc does, then closed
+
+    def _parse_line(self, line: str) -> Leader | Field:
+        """One line, as pymarc parses it: ``=LDR  ...``, ``=008  ...`` or
+        ``=245  10$a...`` (``\\`` and mnemonics kept as written)."""
+        if line[0] != "=":
+            raise ValueError('Line should start with a "=".')
+        if line[4:6] != "  ":
+            raise ValueError("Tag should be separated from the rest of the field by two spaces.")
+        tag, data = line[1:4], line[6:]
+        if tag == "LDR":
+            return Leader(data)
+        if tag < "010":
+            return Field(tag, data=data)
+        subfields = [Subfield(s[:1], s[1:]) for s in data[3:].split("$")]
+        return Field(tag, indicators=Indicators(data[0], data[1]), subfields=subfields)
 
     def __iter__(self) -> MARCMakerReader:
         return self

@@ -34,6 +34,7 @@ pub struct Scanner {
 
 /// A start tag, read far enough to know what it is.
 struct StartTag<'a> {
+    qname: &'a [u8],
     prefix: &'a [u8],
     local: &'a [u8],
     /// Attributes, raw: (name, value between the quotes).
@@ -128,6 +129,7 @@ fn start_tag(tag: &[u8]) -> StartTag<'_> {
         rest = &after[close + 2..];
     }
     StartTag {
+        qname: &inner[..name_end],
         prefix,
         local,
         attrs,
@@ -164,20 +166,17 @@ impl Scanner {
             .filter(|uri| !uri.is_empty())
     }
 
-    /// Where the element whose start tag ends at `from` ends (one past its
-    /// end tag's `>`), counting nesting; `None` if `buf` ends first.
-    fn element_end(buf: &[u8], from: usize) -> Option<usize> {
-        let mut depth = 0usize;
+    /// Where the element named `qname` whose start tag ends at `from` ends
+    /// (one past its end tag's `>`); `None` if `buf` ends first. The end is
+    /// found by name, not by counting depth, so that a record with a
+    /// mismatched tag inside costs that record only (quick-xml reports it).
+    fn element_end(buf: &[u8], from: usize, qname: &[u8]) -> Option<usize> {
         let mut i = from;
         loop {
             let p = i + memchr::memchr(b'<', &buf[i..])?;
             let end = markup_end(buf, p)?;
-            match buf.get(p + 1) {
-                Some(b'/') if depth == 0 => return Some(end),
-                Some(b'/') => depth -= 1,
-                Some(b'!' | b'?') => {}
-                _ if buf[end - 2] == b'/' => {}
-                _ => depth += 1,
+            if buf[p + 1] == b'/' && buf[p + 2..end - 1].trim_ascii_end() == qname {
+                return Some(end);
             }
             i = end;
         }
@@ -196,8 +195,23 @@ impl Scanner {
     pub fn next(&mut self, buf: &[u8], eof: bool) -> Scan {
         let mut i = 0;
         loop {
-            let Some(p) = memchr::memchr(b'<', &buf[i..]).map(|q| i + q) else {
-                // Text around the records is not content.
+            let next = memchr::memchr(b'<', &buf[i..]).map(|q| i + q);
+            // Text inside the elements around the records is not content;
+            // text outside every element is not XML at all (a JSON file
+            // read with format="marcxml", say).
+            if self.open.is_empty() {
+                let text = &buf[i..next.unwrap_or(buf.len())];
+                if let Some(s) = text.iter().position(|b| !is_space(*b)) {
+                    let e = match next {
+                        Some(e) => e,
+                        None if eof || text.len() > MAX_FRAME_BYTES => buf.len(),
+                        None => return Self::more(i),
+                    };
+                    let kind = malformed("text outside any XML element");
+                    return self.frame(i + s, e, FrameKind::Bad(kind));
+                }
+            }
+            let Some(p) = next else {
                 return if eof {
                     Scan::End {
                         consumed: buf.len(),
@@ -247,7 +261,7 @@ impl Scanner {
                         let close = if tag.empty {
                             Some(end)
                         } else {
-                            Self::element_end(buf, end)
+                            Self::element_end(buf, end, tag.qname)
                         };
                         let Some(close) = close else {
                             if !eof {
@@ -287,6 +301,11 @@ impl Scanner {
             i = end;
         }
     }
+}
+
+/// XML white space, and the bytes of a UTF-8 byte-order mark.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0xEF | 0xBB | 0xBF)
 }
 
 fn malformed(what: &str) -> ErrorKind {

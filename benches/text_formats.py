@@ -1,0 +1,104 @@
+"""The text-format tasks of ``peers.py``: the LoC records written as MARCXML,
+NDJSON and MARCMaker text by pymarc 5.4 (its ``XMLWriter``, ``as_json()``
+per line, ``TextWriter``), and each tool reading them.
+
+- marcarrow: ``read_arrow(path)`` (every field and subfield, nested layout);
+- pymarc: ``parse_xml_to_array(path)``, ``JSONReader(line)`` for each line,
+  ``MARCMakerReader(path)``: records in memory, as pymarc gives them;
+- mrrc 0.9.2: ``xml_to_records(text)`` and ``marcjson_to_record(line)``.
+  mrrc's MARC-in-JSON is another shape (an array of one-key objects, the
+  leader first), so its NDJSON input is the same records in that shape,
+  written by converting each line; it has no MARCMaker reader.
+
+The files are written once into ``/tmp`` (about a minute per format for
+20,000 records with pymarc) and reused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+TASKS = {
+    "xml": ("MARCXML into records / Arrow", ["marcarrow", "pymarc", "mrrc"]),
+    "ndjson": ("MARC-in-JSON, one record per line", ["marcarrow", "pymarc", "mrrc"]),
+    "mrk": ("MARCMaker text", ["marcarrow", "pymarc"]),
+}
+EXT = {"xml": "xml", "ndjson": "ndjson", "mrk": "mrk"}
+
+
+def mrrc_shape(line: str) -> str:
+    """pymarc's MARC-in-JSON record as mrrc's: ``[{"leader": ...}, field, ...]``."""
+    d = json.loads(line)
+    return json.dumps([{"leader": d["leader"]}, *d["fields"]], ensure_ascii=False)
+
+
+def inputs(iso: Path, n: int) -> dict[str, Path]:
+    """The ``n`` records of ``iso`` in each text format (written once)."""
+    out = {fmt: Path(f"/tmp/marcarrow-bench-{n}.{ext}") for fmt, ext in EXT.items()}
+    out["ndjson-mrrc"] = Path(f"/tmp/marcarrow-bench-{n}.mrrc.ndjson")
+    if all(p.exists() for p in out.values()):
+        return out
+    import pymarc
+
+    print(f"writing {n:,} records as MARCXML, NDJSON and MARCMaker text with pymarc", flush=True)
+    parts = {k: p.with_suffix(p.suffix + ".part") for k, p in out.items()}
+    with (
+        open(iso, "rb") as f,
+        open(parts["xml"], "wb") as xf,
+        open(parts["ndjson"], "w", encoding="utf-8") as jf,
+        open(parts["mrk"], "w", encoding="utf-8") as mf,
+        open(parts["ndjson-mrrc"], "w", encoding="utf-8") as rf,
+    ):
+        xw, mw = pymarc.XMLWriter(xf), pymarc.TextWriter(mf)
+        for r in pymarc.MARCReader(f):
+            if r is None:
+                continue
+            xw.write(r)
+            line = r.as_json()
+            jf.write(line + "\n")
+            rf.write(mrrc_shape(line) + "\n")
+            mw.write(r)
+        xw.close(close_fh=False)
+        mw.close(close_fh=False)
+    for k, p in parts.items():
+        os.replace(p, out[k])
+    return out
+
+
+def job(task: str, tool: str, path: Path):
+    """The timed call for ``tool`` reading ``path`` in format ``task``."""
+    if tool == "marcarrow":
+        import pyarrow as pa  # noqa: F401 (read_arrow's import, not timed)
+
+        import marcarrow
+
+        return lambda: marcarrow.read_arrow(path).num_rows
+    if tool == "pymarc":
+        import pymarc
+
+        if task == "xml":
+            return lambda: len(pymarc.parse_xml_to_array(str(path)))
+        if task == "mrk":
+            return lambda: sum(1 for _ in pymarc.MARCMakerReader(str(path)))
+
+        def ndjson() -> int:
+            with open(path, encoding="utf-8") as f:
+                return sum(1 for line in f for _ in pymarc.JSONReader(line))
+
+        return ndjson
+    if tool == "mrrc":
+        import mrrc
+
+        if task == "xml":
+            return lambda: len(mrrc.xml_to_records(path.read_text(encoding="utf-8")))
+        if task == "ndjson":
+            mrrc_path = path.with_suffix(".mrrc.ndjson")
+
+            def mrrc_ndjson() -> int:
+                with open(mrrc_path, encoding="utf-8") as f:
+                    return sum(1 for line in f if mrrc.marcjson_to_record(line) is not None)
+
+            return mrrc_ndjson
+    return None
