@@ -24,6 +24,8 @@ NAME is one or more of (default: all):
 - ``rss``: peak RSS streaming the slice and the whole corpus; of ``marcarrow stats``
   and ``dump --limit 5`` on the corpus and on 1 GB of random bytes; the time to
   the first dumped record from a pipe.
+- ``text-rss``: peak RSS and speed streaming about 1 GB of MARCXML
+  (``text_formats.py``: 20,000 LoC records written by pymarc, repeated).
 
 ``python benches/peers.py diag NAME ...`` runs this in the peers venv.
 """
@@ -489,7 +491,7 @@ def limits(path: Path, runs: int) -> None:
         print(f"  {k:44s} {t * 1000:7.1f} ms  {mb / t:7.1f} MB/s")
 
 
-NAMES = ("compare", "two-threads", "fileobj", "sweep", "scaling", "rss", "limits")
+NAMES = ("compare", "two-threads", "fileobj", "sweep", "scaling", "rss", "text-rss", "limits")
 
 
 def main() -> None:
@@ -511,6 +513,10 @@ def main() -> None:
     for name in names:
         if name == "rss":
             rss(path, full)
+        elif name == "text-rss":
+            import text_formats
+
+            text_formats.rss(head(full, 20_000), 20_000)
         else:
             globals()[name.replace("-", "_")](path, a.runs)
 

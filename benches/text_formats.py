@@ -102,3 +102,52 @@ def job(task: str, tool: str, path: Path):
 
             return mrrc_ndjson
     return None
+
+
+def big_xml(src: Path, gb: float = 1.0) -> Path:
+    """About ``gb`` GB of MARCXML: the records of ``src`` (a pymarc-written
+    collection) repeated inside one ``collection``."""
+    dst = Path(f"/tmp/marcarrow-bench-{gb:g}gb.xml")
+    if dst.exists():
+        return dst
+    text = src.read_bytes()
+    head_end = text.index(b"<record>")
+    body = text[head_end : text.rindex(b"</collection>")]
+    part = dst.with_suffix(".part")
+    with open(part, "wb") as f:
+        f.write(text[:head_end])
+        written = head_end
+        while written < gb * 1e9:
+            f.write(body)
+            written += len(body)
+        f.write(b"</collection>\n")
+    os.replace(part, dst)
+    return dst
+
+
+RSS_CHILD = (
+    "import marcarrow,sys,time\n"
+    "t=time.perf_counter(); n=0\n"
+    "for b in marcarrow.read_batches(sys.argv[1]): n+=b.num_rows\n"
+    "t=time.perf_counter()-t\n"
+    "hwm=[l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+    "print(n, round(t, 2), int(hwm.split()[1])//1024)\n"
+)
+
+
+def rss(iso: Path, n: int) -> None:
+    """Peak RSS and speed streaming ``read_batches`` over about 1 GB of
+    MARCXML (pymarc-written records, repeated), in a fresh process."""
+    import subprocess
+    import sys
+
+    path = big_xml(inputs(iso, n)["xml"])
+    out = subprocess.run(
+        [sys.executable, "-c", RSS_CHILD, str(path)], check=True, capture_output=True, text=True
+    ).stdout.split()
+    records, secs, mb = int(out[0]), float(out[1]), out[2]
+    size = path.stat().st_size / 1e6
+    print(
+        f"read_batches over {path.name} ({size:,.0f} MB of MARCXML, {records:,} records): "
+        f"peak RSS {mb} MB, {secs:.2f} s, {size / secs:,.0f} MB/s"
+    )

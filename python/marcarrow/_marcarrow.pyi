@@ -208,6 +208,7 @@ class _BlockReader:
     def close(self) -> None: ...
 
 class _RecordOptions(TypedDict, total=False):
+    format: _Format | None
     errors: _Policy
     encoding: str
     encoding_errors: Literal["strict", "replace", "ignore"]

@@ -78,7 +78,10 @@ pub(crate) fn process_text_frame(
         error: error(e),
         action: Action::Repaired,
     }));
-    match parser.adopt(&t.built.bytes, &mut t.built.spans, pos) {
+    // MARCXML and JSON values are Rust strings already; MARCMaker text is
+    // bytes until checked.
+    let validated = t.format != Format::Mrk;
+    match parser.adopt(&t.built.bytes, &mut t.built.spans, validated, pos) {
         Ok(()) => Step::Deliver,
         // Offsets in the built record are not offsets in the text.
         Err(mut e) => {

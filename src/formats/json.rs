@@ -102,14 +102,7 @@ fn starts_record(line: &[u8]) -> bool {
 
 impl Scanner {
     fn frame(&mut self, start: usize, end: usize, kind: FrameKind) -> Scan {
-        let index = self.next_index;
-        self.next_index += 1;
-        Scan::Frame(Frame {
-            index,
-            start,
-            end,
-            kind,
-        })
+        Frame::next(&mut self.next_index, start, end, kind)
     }
 
     /// The next record (or bad stretch) at the start of `buf`.
@@ -280,6 +273,19 @@ struct Found {
     tag: Option<crate::error::Tag>,
 }
 
+/// Each visitor below is its own seed, handing itself to the deserializer
+/// method named here.
+macro_rules! seed {
+    ($t:ty, $how:ident) => {
+        impl<'de> DeserializeSeed<'de> for $t {
+            type Value = ();
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                d.$how(self)
+            }
+        }
+    };
+}
+
 struct RecordSeed<'o> {
     out: &'o mut Built,
     problem: &'o mut Option<Found>,
@@ -292,12 +298,7 @@ fn fail<E: serde::de::Error>(problem: &mut Option<Found>, f: Found) -> E {
     E::custom(msg)
 }
 
-impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
+seed!(RecordSeed<'_>, deserialize_map);
 
 impl<'de> Visitor<'de> for RecordSeed<'_> {
     type Value = ();
@@ -341,12 +342,7 @@ struct Fields<'o> {
     problem: &'o mut Option<Found>,
 }
 
-impl<'de> DeserializeSeed<'de> for Fields<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
+seed!(Fields<'_>, deserialize_seq);
 
 impl<'de> Visitor<'de> for Fields<'_> {
     type Value = ();
@@ -370,12 +366,7 @@ struct Field<'o> {
     problem: &'o mut Option<Found>,
 }
 
-impl<'de> DeserializeSeed<'de> for Field<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
+seed!(Field<'_>, deserialize_map);
 
 impl<'de> Visitor<'de> for Field<'_> {
     type Value = ();
@@ -436,12 +427,7 @@ impl FieldValue<'_> {
     }
 }
 
-impl<'de> DeserializeSeed<'de> for FieldValue<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
+seed!(FieldValue<'_>, deserialize_any);
 
 impl<'de> Visitor<'de> for FieldValue<'_> {
     type Value = ();
@@ -530,12 +516,7 @@ struct Subfields<'f, 'o> {
     field: &'f mut FieldValue<'o>,
 }
 
-impl<'de> DeserializeSeed<'de> for Subfields<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
+seed!(Subfields<'_, '_>, deserialize_seq);
 
 impl<'de> Visitor<'de> for Subfields<'_, '_> {
     type Value = ();
@@ -555,12 +536,7 @@ struct Subfield<'f, 'o> {
     field: &'f mut FieldValue<'o>,
 }
 
-impl<'de> DeserializeSeed<'de> for Subfield<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
+seed!(Subfield<'_, '_>, deserialize_map);
 
 impl<'de> Visitor<'de> for Subfield<'_, '_> {
     type Value = ();
@@ -599,24 +575,9 @@ mod tests {
     use super::*;
 
     fn frames(doc: &[u8]) -> Vec<(String, bool)> {
-        let mut s = Scanner::default();
-        let mut pos = 0;
-        let mut out = vec![];
-        loop {
-            match s.next(&doc[pos..], true) {
-                Scan::Frame(f) => {
-                    let ok = matches!(f.kind, FrameKind::Record { .. });
-                    out.push((
-                        String::from_utf8_lossy(&doc[pos + f.start..pos + f.end]).into(),
-                        ok,
-                    ));
-                    pos += f.end;
-                }
-                Scan::Skip { consumed } => pos += consumed,
-                Scan::End { .. } => return out,
-                Scan::NeedMore => panic!("eof"),
-            }
-        }
+        let frames = crate::formats::testing::frames(JSON, doc);
+        let ok = |k: &FrameKind| matches!(k, FrameKind::Record { .. });
+        frames.into_iter().map(|(t, k)| (t, ok(&k))).collect()
     }
 
     #[test]
@@ -637,9 +598,7 @@ mod tests {
     }
 
     fn read(s: &str) -> Result<Built, TextError> {
-        let mut b = Built::default();
-        super::super::read_record(JSON, s.as_bytes(), &mut b, false, &mut vec![])?;
-        Ok(b)
+        crate::formats::testing::read(JSON, s)
     }
 
     #[test]

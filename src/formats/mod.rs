@@ -344,6 +344,40 @@ pub fn line_column(pos: LinePos, frame_offset: u64, frame: &[u8], at: u64) -> (u
     (pos.line + newlines, at - line_start + 1)
 }
 
+/// Helpers of the format readers' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use crate::marc::scan::FrameKind;
+
+    /// Every frame the scanner of `format` finds in the whole of `doc`,
+    /// as text and kind.
+    pub(crate) fn frames(format: Format, doc: &[u8]) -> Vec<(String, FrameKind)> {
+        let mut s = Framer::new(format);
+        let mut pos = 0;
+        let mut out = vec![];
+        loop {
+            match s.next(&doc[pos..], true) {
+                Scan::Frame(f) => {
+                    let text = &doc[pos + f.start..pos + f.end];
+                    out.push((String::from_utf8_lossy(text).into_owned(), f.kind));
+                    pos += f.end;
+                }
+                Scan::Skip { consumed } => pos += consumed,
+                Scan::End { .. } => return out,
+                Scan::NeedMore => panic!("the scanner asked for more at the end"),
+            }
+        }
+    }
+
+    /// One record of `format` read strictly.
+    pub(crate) fn read(format: Format, text: &str) -> Result<Built, TextError> {
+        let mut b = Built::default();
+        read_record(format, text.as_bytes(), &mut b, false, &mut vec![])?;
+        Ok(b)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

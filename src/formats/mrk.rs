@@ -98,14 +98,7 @@ impl Scanner {
     }
 
     fn frame(&mut self, start: usize, end: usize, kind: FrameKind) -> Scan {
-        let index = self.next_index;
-        self.next_index += 1;
-        Scan::Frame(Frame {
-            index,
-            start,
-            end,
-            kind,
-        })
+        Frame::next(&mut self.next_index, start, end, kind)
     }
 }
 
@@ -275,13 +268,10 @@ mod tests {
     #[test]
     fn frames_between_blank_lines() {
         let text = b"\n=LDR  a\n=001  x\n\n \n=LDR  b\n";
-        let mut s = Scanner::default();
-        let mut pos = 0;
-        let mut got = vec![];
-        while let Scan::Frame(f) = s.next(&text[pos..], true) {
-            got.push(String::from_utf8_lossy(&text[pos + f.start..pos + f.end]).into_owned());
-            pos += f.end;
-        }
+        let got: Vec<_> = crate::formats::testing::frames(MRK, text)
+            .into_iter()
+            .map(|f| f.0)
+            .collect();
         assert_eq!(got, ["=LDR  a\n=001  x\n", "=LDR  b\n"]);
     }
 

@@ -292,37 +292,50 @@ impl Parser {
             }
         }
         if encoding == Encoding::Utf8 {
-            if let Err(e) = self.check_utf8(bytes, base, data_end) {
-                if self.options.encoding_errors == EncodingErrors::Strict {
-                    return Err(pos.err_at(ErrorKind::InvalidUtf8 { tag: e.1 }, e.0));
-                }
-                encoding = Encoding::Utf8Invalid;
-            }
+            encoding = self.utf8_encoding(bytes, base, data_end, pos)?;
         }
         self.encoding = Some(encoding);
         Ok(())
     }
 
+    /// `Utf8` if the data area is valid UTF-8; otherwise the error under
+    /// `encoding_errors="strict"`, or `Utf8Invalid` (replaced later).
+    fn utf8_encoding(
+        &self,
+        bytes: &[u8],
+        base: usize,
+        data_end: usize,
+        pos: RecordPos,
+    ) -> Result<Encoding, MarcError> {
+        match self.check_utf8(bytes, base, data_end) {
+            Ok(()) => Ok(Encoding::Utf8),
+            Err(e) if self.options.encoding_errors == EncodingErrors::Strict => {
+                Err(pos.err_at(ErrorKind::InvalidUtf8 { tag: e.1 }, e.0))
+            }
+            Err(_) => Ok(Encoding::Utf8Invalid),
+        }
+    }
+
     /// Takes a record built from a text format (`formats::Built`): its
     /// fields are given as spans (swapped with the parser's own vector, so
-    /// both are reused), its values are UTF-8 (checked here, as the view
-    /// strings rely on it) whatever leader/09 says.
+    /// both are reused), its values are UTF-8 whatever leader/09 says:
+    /// `validated` when they were built from Rust strings (XML, JSON),
+    /// else checked here (the view strings rely on it).
     pub fn adopt(
         &mut self,
         bytes: &[u8],
         spans: &mut Vec<FieldSpan>,
+        validated: bool,
         pos: RecordPos,
     ) -> Result<(), MarcError> {
         std::mem::swap(&mut self.spans, spans);
         self.encoding = None;
-        let data_end = bytes.len() - 1;
-        let mut encoding = Encoding::Utf8;
-        if let Err(e) = self.check_utf8(bytes, LEADER_LEN, data_end) {
-            if self.options.encoding_errors == EncodingErrors::Strict {
-                return Err(pos.err_at(ErrorKind::InvalidUtf8 { tag: e.1 }, e.0));
-            }
-            encoding = Encoding::Utf8Invalid;
-        }
+        let encoding = if validated {
+            debug_assert!(std::str::from_utf8(bytes).is_ok());
+            Encoding::Utf8
+        } else {
+            self.utf8_encoding(bytes, LEADER_LEN, bytes.len() - 1, pos)?
+        };
         self.encoding = Some(encoding);
         Ok(())
     }

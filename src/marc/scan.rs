@@ -79,6 +79,21 @@ pub struct Frame {
     pub kind: FrameKind,
 }
 
+impl Frame {
+    /// The frame at `buf[start..end]`, numbered with `next_index` (which is
+    /// advanced): the one numbering rule of every format's scanner.
+    pub fn next(next_index: &mut u64, start: usize, end: usize, kind: FrameKind) -> Scan {
+        let index = *next_index;
+        *next_index += 1;
+        Scan::Frame(Frame {
+            index,
+            start,
+            end,
+            kind,
+        })
+    }
+}
+
 /// What a [`Frame`] holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FrameKind {
@@ -182,14 +197,7 @@ impl Scanner {
     }
 
     fn frame(&mut self, start: usize, end: usize, kind: FrameKind) -> Scan {
-        let index = self.next_index;
-        self.next_index += 1;
-        Scan::Frame(Frame {
-            index,
-            start,
-            end,
-            kind,
-        })
+        Frame::next(&mut self.next_index, start, end, kind)
     }
 
     /// Looks for the next frame at the start of `buf` (the unconsumed input).

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 from marcarrow._marcarrow import _record_blocks
 from marcarrow.exceptions import MarcError
@@ -18,7 +18,11 @@ from marcarrow.pymarc.record import Record
 # pymarc has no error policy: it stops at what it cannot read. Its JSON
 # reader takes raw line breaks inside strings (json.load(strict=False)),
 # which only the lenient policy repairs; nothing else in JSON is repaired.
-_POLICY = {"marcxml": "skip", "json": "lenient", "mrk": "skip"}
+_POLICY: dict[str, Literal["skip", "lenient"]] = {  # by format
+    "marcxml": "skip",
+    "json": "lenient",
+    "mrk": "skip",
+}
 
 
 def source(target: Any, encoding: str | None = "utf-8") -> Any:
@@ -64,7 +68,10 @@ def _failure(problem: Problem, fmt: str, src: Any) -> Exception:
     return _exception(problem, None, reading=False)
 
 
-def records(target: Any, fmt: str, encoding: str | None = "utf-8") -> Iterator[Record]:
+_Fmt = Literal["marcxml", "json", "mrk"]
+
+
+def records(target: Any, fmt: _Fmt, encoding: str | None = "utf-8") -> Iterator[Record]:
     """Every record of ``target`` in format ``fmt``, in order. A record
     that cannot be read raises pymarc's exception (a
     :class:`~marcarrow.pymarc.exceptions.PymarcException`) after the

@@ -40,21 +40,53 @@ fn err(what: impl Into<String>, at: usize) -> TextError {
     TextError::new(XML, what, at)
 }
 
-fn attr<'a>(
-    e: &'a BytesStart<'_>,
-    name: &[u8],
-    at: usize,
-) -> Result<Option<Cow<'a, str>>, TextError> {
-    for a in e.attributes() {
+/// The MARCXML attributes of an element, in one pass over them.
+#[derive(Default)]
+struct Attrs<'a> {
+    tag: Option<Cow<'a, str>>,
+    ind: [Option<Cow<'a, str>>; 2],
+    code: Option<Cow<'a, str>>,
+}
+
+fn attrs<'a>(e: &'a BytesStart<'_>, at: usize) -> Result<Attrs<'a>, TextError> {
+    let mut out = Attrs::default();
+    // Duplicates are not looked for (the first of each is taken): the
+    // check costs more than the rest of the attribute work together.
+    for a in e.attributes().with_checks(false) {
         let a = a.map_err(|e| err(e.to_string(), at))?;
-        if a.key.local_name().as_ref() == name {
-            return a
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map(Some)
-                .map_err(|e| err(e.to_string(), at));
+        let slot = match a.key.local_name().as_ref() {
+            b"tag" => &mut out.tag,
+            b"ind1" => &mut out.ind[0],
+            b"ind2" => &mut out.ind[1],
+            b"code" => &mut out.code,
+            _ => continue,
+        };
+        if slot.is_some() {
+            continue;
         }
+        // Most values need neither entities resolved nor blanks normalised.
+        let plain = !a
+            .value
+            .iter()
+            .any(|b| matches!(b, b'&' | b'\t' | b'\r' | b'\n'));
+        *slot = Some(match (plain, a.value) {
+            (true, Cow::Borrowed(v)) => {
+                Cow::Borrowed(std::str::from_utf8(v).map_err(|e| err(e.to_string(), at))?)
+            }
+            (_, v) => {
+                let a = quick_xml::events::attributes::Attribute {
+                    key: a.key,
+                    value: v,
+                };
+                Cow::Owned(
+                    a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map_err(|e| err(e.to_string(), at))?
+                        .into_owned(),
+                )
+            }
+        });
     }
-    Ok(None)
+    Ok(out)
 }
 
 /// The record being read: where we are, and the text of the open value.
@@ -62,8 +94,11 @@ struct Rec<'o> {
     out: &'o mut Built,
     state: In,
     tag: Option<Tag>,
+    /// The leader's text (values go straight into `out`).
     text: String,
     text_at: usize,
+    /// Where the open value starts in `out.bytes`.
+    value_start: usize,
     lenient: bool,
     repairs: &'o mut Vec<TextError>,
 }
@@ -79,8 +114,8 @@ impl Rec<'_> {
                 In::Nothing
             }
             In::Control | In::Subfield => {
-                check_chars(text, at, self.lenient, self.repairs, self.tag)?;
-                self.out.push(text.as_bytes());
+                let value = &self.out.bytes[self.value_start..];
+                check_chars(value, at, self.lenient, self.repairs, self.tag)?;
                 if self.state == In::Subfield {
                     In::Data
                 } else {
@@ -109,8 +144,10 @@ impl Rec<'_> {
             (In::Nothing, b"leader") => In::Leader,
             (In::Nothing, b"controlfield" | b"datafield") => {
                 let control = name.as_ref() == b"controlfield";
-                let t =
-                    attr(e, b"tag", at)?.ok_or_else(|| err("field without a tag attribute", at))?;
+                let a = attrs(e, at)?;
+                let t = a
+                    .tag
+                    .ok_or_else(|| err("field without a tag attribute", at))?;
                 let t = tag_of(t.as_bytes())
                     .ok_or_else(|| err(format!("tag {t:?} is not three characters"), at))?;
                 if t.is_control() != control {
@@ -127,8 +164,8 @@ impl Rec<'_> {
                     In::Control
                 } else {
                     self.out.open_data(t);
-                    for (i, n) in [b"ind1", b"ind2"].iter().enumerate() {
-                        let Some(v) = attr(e, *n, at)? else { continue };
+                    for (i, v) in a.ind.iter().enumerate() {
+                        let Some(v) = v else { continue };
                         match v.as_bytes() {
                             [b] if b.is_ascii() && *b >= 0x20 => self.out.indicator(i, *b),
                             [] => {}
@@ -142,7 +179,7 @@ impl Rec<'_> {
                 }
             }
             (In::Data, b"subfield") => {
-                let code = attr(e, b"code", at)?.unwrap_or_default();
+                let code = attrs(e, at)?.code.unwrap_or_default();
                 let mut chars = code.chars();
                 match (chars.next(), chars.next()) {
                     (Some(c), None) if !c.is_control() => self.out.subfield(code.as_bytes()),
@@ -156,7 +193,17 @@ impl Rec<'_> {
             _ => return Ok(false),
         };
         self.text.clear();
+        self.value_start = self.out.bytes.len();
         Ok(true)
+    }
+
+    /// Appends text to the open value.
+    #[inline]
+    fn push(&mut self, s: &str) {
+        match self.state {
+            In::Leader => self.text.push_str(s),
+            _ => self.out.push(s.as_bytes()),
+        }
     }
 
     /// Whether text here is a value (not whitespace between elements).
@@ -179,6 +226,7 @@ pub fn read_record(
         tag: None,
         text: String::new(),
         text_at: 0,
+        value_start: 0,
         lenient,
         repairs,
     };
@@ -233,13 +281,13 @@ pub fn read_record(
                 let s = t
                     .xml10_content()
                     .map_err(|e| err(e.to_string(), at).tagged(rec.tag))?;
-                rec.text.push_str(&s);
+                rec.push(&s);
             }
             Event::CData(t) if rec.in_value() && foreign.is_none() => {
                 let s = t
                     .xml10_content()
                     .map_err(|e| err(e.to_string(), at).tagged(rec.tag))?;
-                rec.text.push_str(&s);
+                rec.push(&s);
             }
             Event::GeneralRef(g) if rec.in_value() && foreign.is_none() => {
                 let tag = rec.tag;
@@ -247,13 +295,13 @@ pub fn read_record(
                     .resolve_char_ref()
                     .map_err(|e| err(e.to_string(), at).tagged(tag))?
                 {
-                    Some(c) => rec.text.push(c),
+                    Some(c) => rec.push(c.encode_utf8(&mut [0; 4])),
                     None => {
                         let name = g.decode().map_err(|e| err(e.to_string(), at))?;
                         let v = quick_xml::escape::resolve_predefined_entity(&name).ok_or_else(
                             || err(format!("unknown entity &{name};"), at).tagged(tag),
                         )?;
-                        rec.text.push_str(v);
+                        rec.push(v);
                     }
                 }
             }
@@ -265,23 +313,20 @@ pub fn read_record(
 
 /// XML 1.0 forbids most control characters; see the module documentation.
 fn check_chars(
-    text: &str,
+    text: &[u8],
     at: usize,
     lenient: bool,
     repairs: &mut Vec<TextError>,
     tag: Option<Tag>,
 ) -> Result<(), TextError> {
     let Some(p) = text
-        .bytes()
-        .position(|b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+        .iter()
+        .position(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
     else {
         return Ok(());
     };
-    let what = format!(
-        "control character U+{:04X}, which XML 1.0 forbids",
-        text.as_bytes()[p]
-    );
-    if !lenient || delimiter_in(text.as_bytes()).is_some() {
+    let what = format!("control character U+{:04X}, which XML 1.0 forbids", text[p]);
+    if !lenient || delimiter_in(text).is_some() {
         return Err(err(what, at).tagged(tag));
     }
     repairs.push(err(format!("{what}; kept"), at).tagged(tag));
@@ -293,9 +338,7 @@ mod tests {
     use super::*;
 
     fn read(x: &str) -> Result<Built, TextError> {
-        let mut b = Built::default();
-        super::super::read_record(XML, x.as_bytes(), &mut b, false, &mut vec![])?;
-        Ok(b)
+        crate::formats::testing::read(XML, x)
     }
 
     #[test]

@@ -30,7 +30,20 @@ pub struct Scanner {
     /// For each open element around the records, how many of `decls` it
     /// declared.
     open: Vec<usize>,
+    /// Finds `</qname` of the records' end tag (one qname at a time,
+    /// usually the same for the whole input).
+    end_tag: Option<(Vec<u8>, memchr::memmem::Finder<'static>)>,
 }
+
+/// Markup that can hide an end tag: comments and CDATA (`<!`) and
+/// processing instructions (`<?`).
+static HIDING: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
+    std::sync::LazyLock::new(|| {
+        [
+            memchr::memmem::Finder::new(b"<!"),
+            memchr::memmem::Finder::new(b"<?"),
+        ]
+    });
 
 /// A start tag, read far enough to know what it is.
 struct StartTag<'a> {
@@ -139,14 +152,7 @@ fn start_tag(tag: &[u8]) -> StartTag<'_> {
 
 impl Scanner {
     fn frame(&mut self, start: usize, end: usize, kind: FrameKind) -> Scan {
-        let index = self.next_index;
-        self.next_index += 1;
-        Scan::Frame(Frame {
-            index,
-            start,
-            end,
-            kind,
-        })
+        Frame::next(&mut self.next_index, start, end, kind)
     }
 
     /// The namespace `prefix` is bound to, with `own` (the element's own
@@ -170,7 +176,40 @@ impl Scanner {
     /// (one past its end tag's `>`); `None` if `buf` ends first. The end is
     /// found by name, not by counting depth, so that a record with a
     /// mismatched tag inside costs that record only (quick-xml reports it).
-    fn element_end(buf: &[u8], from: usize, qname: &[u8]) -> Option<usize> {
+    fn element_end(&mut self, buf: &[u8], from: usize, qname: &[u8]) -> Option<usize> {
+        // Fast path: the first `</qname` followed by `>` or a blank. Text
+        // and attribute values cannot hold `<`, so that is the end tag
+        // unless a comment, CDATA section or processing instruction comes
+        // first (rare in MARCXML): then walk the markup one by one.
+        if self.end_tag.as_ref().is_none_or(|(q, _)| q != qname) {
+            let pattern = [b"</", qname].concat();
+            let finder = memchr::memmem::Finder::new(&pattern).into_owned();
+            self.end_tag = Some((qname.to_vec(), finder));
+        }
+        let finder = &self.end_tag.as_ref()?.1;
+        let rest = &buf[from..];
+        let n = qname.len() + 2;
+        let mut at = 0;
+        while let Some(q) = finder.find(&rest[at..]) {
+            let p = at + q;
+            match rest.get(p + n) {
+                None => break, // not enough bytes yet
+                Some(b'>' | b' ' | b'\t' | b'\r' | b'\n') => {
+                    let before = &rest[..p];
+                    if HIDING.iter().any(|f| f.find(before).is_some()) {
+                        break;
+                    }
+                    let close = memchr::memchr(b'>', &rest[p + n..])?;
+                    return Some(from + p + n + close + 1);
+                }
+                Some(_) => at = p + n, // `</recordX`: another element
+            }
+        }
+        Self::walk_to_end(buf, from, qname)
+    }
+
+    /// [`Scanner::element_end`] markup by markup.
+    fn walk_to_end(buf: &[u8], from: usize, qname: &[u8]) -> Option<usize> {
         let mut i = from;
         loop {
             let p = i + memchr::memchr(b'<', &buf[i..])?;
@@ -261,7 +300,7 @@ impl Scanner {
                         let close = if tag.empty {
                             Some(end)
                         } else {
-                            Self::element_end(buf, end, tag.qname)
+                            self.element_end(buf, end, tag.qname)
                         };
                         let Some(close) = close else {
                             if !eof {
@@ -347,23 +386,7 @@ mod tests {
     use super::*;
 
     fn frames(doc: &[u8]) -> Vec<(String, FrameKind)> {
-        let mut s = Scanner::default();
-        let mut pos = 0;
-        let mut out = vec![];
-        loop {
-            match s.next(&doc[pos..], true) {
-                Scan::Frame(f) => {
-                    out.push((
-                        String::from_utf8_lossy(&doc[pos + f.start..pos + f.end]).into_owned(),
-                        f.kind,
-                    ));
-                    pos += f.end;
-                }
-                Scan::Skip { consumed } => pos += consumed,
-                Scan::End { .. } => return out,
-                Scan::NeedMore => panic!("eof"),
-            }
-        }
+        crate::formats::testing::frames(crate::input::Format::MarcXml, doc)
     }
 
     #[test]
