@@ -265,7 +265,7 @@ pub struct LinePos {
 #[derive(Debug)]
 enum Inner {
     Iso(Scanner),
-    Xml(xml::Scanner),
+    Xml(Box<xml::Scanner>),
     Json(json::Scanner),
     Mrk(mrk::Scanner),
 }
@@ -275,7 +275,7 @@ impl Framer {
     pub fn new(format: Format) -> Self {
         let inner = match format {
             Format::Iso2709 => Inner::Iso(Scanner::new()),
-            Format::MarcXml => Inner::Xml(xml::Scanner::default()),
+            Format::MarcXml => Inner::Xml(Box::default()),
             Format::Json => Inner::Json(json::Scanner::default()),
             Format::Mrk => Inner::Mrk(mrk::Scanner::default()),
         };
