@@ -310,6 +310,14 @@ pub fn decode(
             });
             continue;
         }
+        // A space is a space in every MARC-8 graphic set, though the tables
+        // of the non-Latin sets (subscripts, Greek, Cyrillic, ...) do not
+        // list it (pymarc makes it a blank too, with a complaint on stderr).
+        if code == 0x20 {
+            out.push(' ');
+            out.extend(combining.drain(..));
+            continue;
+        }
         let set = if code > 0x80 && !multibyte { g1 } else { g0 };
         match lookup(set, code) {
             Some((c, true)) => combining.push(c),
@@ -403,6 +411,28 @@ mod tests {
         assert_eq!(dec(b"caf\xe2e").0, "café");
         // Polish L (ANSEL 0xA1) -> U+0141.
         assert_eq!(dec(b"\xa1odz").0, "Łodz");
+    }
+
+    #[test]
+    fn a_space_is_a_space_in_every_set() {
+        // Subscripts (ESC b), Greek (ESC ( S), Cyrillic (ESC ( N), and
+        // EACC's own space (0x212320 is the ideographic space, not 0x20).
+        for input in [
+            &b"H\x1bb2\x1bs O"[..],
+            b"\x1bb1 2\x1bs",
+            b"\x1b(Sa b\x1b(B",
+            b"\x1b(NA B\x1b(B",
+        ] {
+            let mut out = String::new();
+            let mut issues = Vec::new();
+            let strict = Options {
+                unmapped: Unmapped::Error,
+                ..Options::default()
+            };
+            decode(input, strict, &mut out, &mut issues).unwrap();
+            assert!(issues.is_empty(), "{input:?}: {issues:?}");
+            assert!(out.contains(' '), "{input:?}: {out:?}");
+        }
     }
 
     #[test]
