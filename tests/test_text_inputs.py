@@ -17,7 +17,7 @@ import pytest
 
 import marcarrow
 from conftest import data_file
-from test_formats import from_pymarc, from_table
+from test_formats import from_pymarc, from_table, undo_blanks
 
 LEADER = "00000nam a2200000 a 4500"
 NS = "http://www.loc.gov/MARC21/slim"
@@ -327,17 +327,6 @@ def test_pymarc_shim_readers_on_real_files() -> None:
 REAL = Path(__file__).resolve().parent / "data" / "formats"
 
 
-def _blank(rec: tuple) -> tuple:
-    """pymarc's MARCMakerReader keeps `\\` for a blank; undone."""
-    fields = tuple(
-        (f[0], f[1].replace("\\", " "))
-        if len(f) == 2
-        else (f[0], f[1].replace("\\", " "), f[2].replace("\\", " "), f[3])
-        for f in rec[1]
-    )
-    return rec[0].replace("\\", " "), fields
-
-
 def test_real_oai_pmh_response() -> None:
     """POD's OAI-PMH server (Stanford), as FOLIO captured it: a deleted
     header first, then three MARCXML records."""
@@ -375,7 +364,7 @@ def test_real_marcmaker() -> None:
     """Two Biblioteca Nacional de España records as MARCMaker text."""
     path = REAL / "marcmaker_elb_spain.mrk"
     ours = from_table(marcarrow.read_arrow(path))
-    theirs = [_blank(from_pymarc(x)) for x in pymarc.MARCMakerReader(str(path))]
+    theirs = [undo_blanks(from_pymarc(x)) for x in pymarc.MARCMakerReader(str(path))]
     # pymarc also makes an empty third record of the blank line at the end.
     assert theirs[2:] == [("          22        4500", ())]
     assert ours == theirs[:2]
