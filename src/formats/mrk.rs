@@ -219,6 +219,10 @@ pub fn read_record(
             if data.len() < 2 {
                 return Err(err(format!("field {tag} has no indicators")).tagged(Some(tag)));
             }
+            if let Some(p) = data[..2].iter().position(|b| !(0x20..0x7f).contains(b)) {
+                let what = format!("field {tag}: an indicator that is not one ASCII character");
+                return Err(TextError::new(MRK, what, line_at + 6 + p).tagged(Some(tag)));
+            }
             out.push(&blanks(&data[..2]));
             let subfields = &data[2..];
             if !subfields.is_empty() && subfields[0] != b'$' {
@@ -273,6 +277,13 @@ mod tests {
             .map(|f| f.0)
             .collect();
         assert_eq!(got, ["=LDR  a\n=001  x\n", "=LDR  b\n"]);
+    }
+
+    #[test]
+    fn indicators_are_ascii() {
+        let text = "=LDR  00000nam\\\\2200000\\a\\4500\n=245  é$aT\n";
+        let e = crate::formats::testing::read(MRK, text).unwrap_err();
+        assert!(e.kind.to_string().contains("indicator"), "{e:?}");
     }
 
     #[test]

@@ -127,6 +127,24 @@ impl<O: Send + 'static> Chunker<O> {
         true
     }
 
+    /// Hands `buf[..pos]` with its frames to a worker, keeping the rest;
+    /// `false` when the consumer has gone away.
+    fn cut(
+        &mut self,
+        buf: &mut Vec<u8>,
+        base: &mut u64,
+        pos: &mut usize,
+        frames: &mut Vec<Frame>,
+    ) -> bool {
+        let rest = buf[*pos..].to_vec();
+        let mut chunk = std::mem::replace(buf, rest);
+        chunk.truncate(*pos);
+        *base += *pos as u64;
+        *pos = 0;
+        buf.reserve(READ_BLOCK);
+        self.dispatch(chunk.into(), std::mem::take(frames))
+    }
+
     fn full(&self, frames: &[Frame], bytes: usize) -> bool {
         frames.len() >= self.opts.batch_size.max(1) || bytes >= self.opts.batch_bytes
     }
@@ -194,27 +212,26 @@ impl<O: Send + 'static> Chunker<O> {
                         line: scanner.line_of_last(),
                     });
                     pos += f.end;
-                    if self.full(&frames, pos) {
-                        let rest = buf[pos..].to_vec();
-                        let mut chunk = std::mem::replace(&mut buf, rest);
-                        chunk.truncate(pos);
-                        base += pos as u64;
-                        pos = 0;
-                        buf.reserve(READ_BLOCK);
-                        if !self.dispatch(chunk.into(), std::mem::take(&mut frames)) {
-                            return Ok(false);
-                        }
+                    if self.full(&frames, pos)
+                        && !self.cut(&mut buf, &mut base, &mut pos, &mut frames)
+                    {
+                        return Ok(false);
                     }
                 }
                 Scan::End { .. } => break,
                 Scan::Skip { consumed } => {
                     pos += consumed;
+                    // A long stretch without records is not held: dropped
+                    // at once if nothing comes before it, else handed out
+                    // with the frames before it when the chunk is full.
                     if frames.is_empty() {
-                        // Nothing to hand out before it: drop it now, so
-                        // that a long stretch without records is not held.
                         buf.drain(..pos);
                         base += pos as u64;
                         pos = 0;
+                    } else if self.full(&frames, pos)
+                        && !self.cut(&mut buf, &mut base, &mut pos, &mut frames)
+                    {
+                        return Ok(false);
                     }
                 }
                 Scan::NeedMore => {

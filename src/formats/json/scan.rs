@@ -78,10 +78,13 @@ fn walk(buf: &[u8], cut_on_new_line: bool, lines: bool) -> Walk {
     Walk::More
 }
 
-/// Whether a line starts like a record: `{"`, after blanks.
+/// Whether a line starts like a record: `{"leader"` or `{"fields"`, after
+/// blanks.
 fn starts_record(line: &[u8]) -> bool {
+    // A record's own keys: a field on a line of its own (`{"245": ...`)
+    // is not a new record.
     let t = line.trim_ascii_start();
-    t.starts_with(b"{\"")
+    t.starts_with(b"{\"leader\"") || t.starts_with(b"{\"fields\"")
 }
 
 impl Scanner {
@@ -183,6 +186,10 @@ mod tests {
             f.iter().map(|x| x.1).collect::<Vec<_>>(),
             [false, true, true]
         );
+        // A record laid out a field per line is one record.
+        let f =
+            frames(b"{\"leader\":\"x\",\"fields\":[\n  {\"001\":\"x\"},\n  {\"005\":\"y\"}]}\n");
+        assert_eq!(f.iter().map(|x| x.1).collect::<Vec<_>>(), [true]);
         let f = frames(b"{\"a\":1}\ngarbage\n{\"b\":2}");
         assert_eq!(
             f.iter().map(|x| x.1).collect::<Vec<_>>(),

@@ -243,7 +243,8 @@ impl Scanner {
                 if let Some(s) = text.iter().position(|b| !is_space(*b)) {
                     let e = match next {
                         Some(e) => e,
-                        None if eof || text.len() > MAX_FRAME_BYTES => buf.len(),
+                        None if eof => buf.len(),
+                        None if text.len() - s > MAX_FRAME_BYTES => i + s + MAX_FRAME_BYTES,
                         None => return Self::more(i),
                     };
                     let kind = malformed("text outside any XML element");
