@@ -18,6 +18,7 @@
 //! | a field past the end of the record (`record.rs`) | malformed (`FieldOutOfRange`) | cut short at the end of the record, or empty |
 //! | indicators that are not ASCII (`record.rs`) | decoded with the record | malformed (`Encoding`), whatever `utf8_handling` says |
 //! | invalid UTF-8 (`record.rs`) | anywhere in the data area | only in the bytes of a field that pymarc decodes (not the byte it drops) |
+//! | numeric character references `&#xHHHH;` in MARC-8 (`decode/marc8/ncr.rs`) | read as the character (MARC 21's lossless convention for what MARC-8 lacks) | kept as text |
 
 use crate::marc::scan::parse_digits;
 
@@ -197,6 +198,39 @@ mod tests {
         // A control field has no indicators.
         let r = build(b' ', &[("001", b"\xff\xff")]);
         assert!(read(Dialect::Pymarc, &r).is_ok());
+    }
+
+    #[test]
+    fn numeric_character_references_are_characters_by_the_standard() {
+        use crate::decode::{DecodeOptions, Decoded};
+        let r = build(
+            b' ',
+            &[
+                ("001", b"x&#x41;"),
+                ("245", b"00\x1faSnow &#x2603; &#X263a;\x1fb&#x0026;#x41;"),
+            ],
+        );
+        for (dialect, want) in [
+            (
+                Dialect::Standard,
+                ["xA", "Snow \u{2603} \u{263A}", "&#x41;"],
+            ),
+            (
+                Dialect::Pymarc,
+                ["x&#x41;", "Snow &#x2603; &#X263a;", "&#x0026;#x41;"],
+            ),
+        ] {
+            let mut p = parser(dialect);
+            let v = p.parse(&r, pos(), &mut Vec::new()).unwrap();
+            let mut d = Decoded::default();
+            let opts = DecodeOptions {
+                dialect,
+                ..DecodeOptions::default()
+            };
+            d.decode_record(&v, pos(), opts, None, &mut Vec::new())
+                .unwrap();
+            assert_eq!(d.values().collect::<Vec<_>>(), want, "{dialect:?}");
+        }
     }
 
     #[test]
