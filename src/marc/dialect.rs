@@ -18,7 +18,7 @@
 //! | a field past the end of the record (`record.rs`) | malformed (`FieldOutOfRange`) | cut short at the end of the record, or empty |
 //! | indicators that are not ASCII (`record.rs`) | decoded with the record | malformed (`Encoding`), whatever `utf8_handling` says |
 //! | invalid UTF-8 (`record.rs`) | anywhere in the data area | only in the bytes of a field that pymarc decodes (not the byte it drops) |
-//! | numeric character references `&#xHHHH;` in MARC-8 (`decode/marc8/ncr.rs`) | read as the character (MARC 21's lossless convention for what MARC-8 lacks) | kept as text |
+//! | numeric character references `&#xHHHH;` in MARC-8 (`decode/marc8/ncr.rs`) | read as the character (MARC 21's lossless convention, as `marc8::encode` writes what MARC-8 lacks) | kept as text |
 
 use crate::marc::scan::parse_digits;
 

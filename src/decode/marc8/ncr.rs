@@ -1,7 +1,40 @@
 //! The MARC 21 lossless convention: a character that MARC-8 cannot hold is
 //! written as the numeric character reference `&#xHHHH;` (in Basic Latin).
 //!
-//! This is the decoder's half.
+//! Both halves live here so that what the encoder writes and escapes is
+//! exactly what the decoder reads back.
+
+/// Appends `&#xHHHH;` for `c` (uppercase hex, at least four digits).
+pub(super) fn push_ref(c: char, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.extend_from_slice(b"&#x");
+    let v = c as u32;
+    let digits = ((32 - v.leading_zeros()).div_ceil(4)).max(4);
+    for i in (0..digits).rev() {
+        out.push(HEX[(v >> (4 * i) & 0xF) as usize]);
+    }
+    out.push(b';');
+}
+
+/// Whether the characters after a literal `&` make it read as the start of
+/// a reference: `#`, `x` or `X`, hex digits, `;`. The encoder then writes
+/// the `&` itself as a reference. This is wider than what [`resolve`]
+/// accepts (any number of digits, any value), which costs a few bytes and
+/// never a character.
+pub(super) fn looks_like_ref(mut after: impl Iterator<Item = char>) -> bool {
+    if after.next() != Some('#') || !matches!(after.next(), Some('x' | 'X')) {
+        return false;
+    }
+    let mut digits = 0;
+    for c in after {
+        match c {
+            ';' => return digits > 0,
+            c if c.is_ascii_hexdigit() => digits += 1,
+            _ => return false,
+        }
+    }
+    false
+}
 
 /// The reference at the start of `b` (which starts with `&#`): the
 /// character and the reference's length. 1-6 hex digits, `x` and the
@@ -62,6 +95,15 @@ mod tests {
     }
 
     #[test]
+    fn references_are_written_with_four_digits_or_more() {
+        let mut out = Vec::new();
+        for c in ['&', '\u{1}', '\u{2603}', '\u{1F600}', '\u{10FFFF}'] {
+            push_ref(c, &mut out);
+        }
+        assert_eq!(out, b"&#x0026;&#x0001;&#x2603;&#x1F600;&#x10FFFF;");
+    }
+
+    #[test]
     fn references_resolve_in_one_pass() {
         assert_eq!(resolved("a&#x41;b&#X263a;"), "aAb\u{263A}");
         assert_eq!(resolved("&#x0026;#x41;"), "&#x41;");
@@ -77,5 +119,12 @@ mod tests {
         ] {
             assert_eq!(resolved(s), s);
         }
+    }
+
+    #[test]
+    fn what_looks_like_a_reference() {
+        let l = |s: &str| looks_like_ref(s.chars());
+        assert!(l("#x41;") && l("#X1234567;") && l("#xD800;tail"));
+        assert!(!l("#x;") && !l("#x41") && !l("#65;") && !l("#x4g;") && !l(""));
     }
 }
