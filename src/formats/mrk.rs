@@ -12,7 +12,9 @@
 //! value is written as the mnemonic `{dollar}`, `{lcub}`, `{rcub}` or
 //! `{bsol}`. Other mnemonics read here: the ASCII names of MARCMaker's
 //! table (`{amp}`, `{quot}`, ...) and a byte in hex (`{1B}`, ASCII only);
-//! a mnemonic not known is kept as written, as MARCMaker does.
+//! a mnemonic not known is kept as written, as MARCMaker does. An indicator
+//! or subfield code may be a mnemonic too (`{bsol}`, `{dollar}`: what
+//! marcarrow writes for those characters there).
 
 use super::{delimiter_in, leader_of, tag_of, Built, TextError};
 use crate::input::Format;
@@ -145,6 +147,20 @@ fn mnemonic(name: &[u8]) -> Option<u8> {
     })
 }
 
+/// The first character of `b` as one byte and the bytes it takes: a known
+/// mnemonic (`{dollar}`), or a single byte.
+fn one_char(b: &[u8]) -> Option<(u8, usize)> {
+    let first = *b.first()?;
+    if first == b'{' {
+        if let Some(c) = memchr::memchr(b'}', b) {
+            if let Some(m) = mnemonic(&b[1..c]) {
+                return Some((m, c + 1));
+            }
+        }
+    }
+    Some((first, 1))
+}
+
 /// Appends `value` with its mnemonics resolved.
 fn push_value(out: &mut Built, value: &[u8]) {
     let mut rest = value;
@@ -216,20 +232,28 @@ pub fn read_record(
         if tag.is_control() {
             push_value(out, &blanks(data));
         } else {
-            if data.len() < 2 {
-                return Err(err(format!("field {tag} has no indicators")).tagged(Some(tag)));
+            // Each indicator is one character, a blank as `\`, or a
+            // mnemonic (`{bsol}` for a backslash, `{dollar}`).
+            let mut rest = data;
+            for _ in 0..2 {
+                let Some((b, n)) = one_char(rest).filter(|(b, _)| b.is_ascii()) else {
+                    let what = if rest.is_empty() {
+                        format!("field {tag} has no indicators")
+                    } else {
+                        format!("field {tag}: an indicator that is not one ASCII character")
+                    };
+                    let p = data.len() - rest.len();
+                    return Err(TextError::new(MRK, what, line_at + 6 + p).tagged(Some(tag)));
+                };
+                out.push(&[if n == 1 && b == b'\\' { b' ' } else { b }]);
+                rest = &rest[n..];
             }
-            if let Some(p) = data[..2].iter().position(|b| !(0x20..0x7f).contains(b)) {
-                let what = format!("field {tag}: an indicator that is not one ASCII character");
-                return Err(TextError::new(MRK, what, line_at + 6 + p).tagged(Some(tag)));
-            }
-            out.push(&blanks(&data[..2]));
-            let subfields = &data[2..];
+            let subfields = rest;
             if !subfields.is_empty() && subfields[0] != b'$' {
                 return Err(TextError::new(
                     MRK,
                     format!("field {tag}: subfields must start with $"),
-                    line_at + 8,
+                    line_at + 6 + data.len() - rest.len(),
                 )
                 .tagged(Some(tag)));
             }
@@ -237,8 +261,17 @@ pub fn read_record(
                 if piece.is_empty() {
                     continue;
                 }
-                // The code is one character (a whole UTF-8 sequence).
+                // The code is one character (a whole UTF-8 sequence), or a
+                // mnemonic for one.
                 let n = match piece[0] {
+                    b'{' => match one_char(piece) {
+                        Some((b, n)) if n > 1 => {
+                            out.subfield(&[b]);
+                            push_value(out, &piece[n..]);
+                            continue;
+                        }
+                        _ => 1,
+                    },
                     0xC0..=0xDF => 2,
                     0xE0..=0xEF => 3,
                     0xF0..=0xF7 => 4,
@@ -277,6 +310,17 @@ mod tests {
             .map(|f| f.0)
             .collect();
         assert_eq!(got, ["=LDR  a\n=001  x\n", "=LDR  b\n"]);
+    }
+
+    #[test]
+    fn an_indicator_or_code_may_be_a_mnemonic() {
+        let text = b"=LDR  00000nam\\\\2200000\\a\\4500\n=500  {bsol}\\${dollar}x$a{lcub}y\n";
+        let mut b = Built::default();
+        super::super::read_record(MRK, text, &mut b, false, &mut vec![]).unwrap();
+        assert_eq!(
+            b.bytes,
+            b"00000nam  2200000 a 4500\\ \x1f$x\x1fa{y\x1e\x1d".to_vec()
+        );
     }
 
     #[test]
