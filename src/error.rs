@@ -180,6 +180,20 @@ pub enum ErrorKind {
         /// The record's OAI identifier.
         identifier: String,
     },
+    /// A record too long for ISO 2709 (written with
+    /// `oversize="skip"`: left out).
+    #[error("{what}")]
+    Oversize {
+        /// What is too long, and the record's 001.
+        what: String,
+    },
+    /// A record with a value the output format cannot hold (a control
+    /// character in MARCXML), left out with `oversize="skip"`.
+    #[error("{what}")]
+    Unwritable {
+        /// What cannot be written, and the record's 001.
+        what: String,
+    },
     /// A worker failed unexpectedly (a bug); the message says where.
     #[error("internal error: {0}")]
     Internal(String),
@@ -205,6 +219,8 @@ impl ErrorKind {
             ErrorKind::Encoding { .. } => "Encoding",
             ErrorKind::Malformed { .. } => "Malformed",
             ErrorKind::Deleted { .. } => "Deleted",
+            ErrorKind::Oversize { .. } => "Oversize",
+            ErrorKind::Unwritable { .. } => "Unwritable",
             ErrorKind::Internal(_) => "Internal",
         }
     }

@@ -1,8 +1,10 @@
 //! Where a stream of records ends up: a Parquet file ([`parquet`]) or a
 //! summary of counts ([`summary`]), written through [`output`] (atomic for
-//! files, in place for devices). The MARC writers come here next.
+//! files, in place for devices), or MARC again ([`write`]: ISO 2709,
+//! MARCXML, MARC-in-JSON, MARCMaker).
 
 pub mod output;
 pub mod parquet;
 mod progress;
 pub mod summary;
+pub mod write;

@@ -1,0 +1,126 @@
+//! ISO 2709 (MARC 21 transmission format): leader, directory, fields. The
+//! record length (leader/00-04), base address (leader/12-16) and directory
+//! are computed; leader/09 says the encoding written (`a` for UTF-8, blank
+//! for MARC-8); the rest of the leader is written as given.
+
+use super::record::RecordRef;
+use super::{Encoding, Reject};
+use crate::decode::marc8;
+
+const FT: u8 = 0x1E;
+const RT: u8 = 0x1D;
+const SD: u8 = 0x1F;
+
+/// What the directory cannot express.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Oversize {
+    /// The whole record is longer than 99,999 bytes.
+    Record(usize),
+    /// A field is longer than 9,999 bytes.
+    Field {
+        /// Its tag.
+        tag: String,
+        /// Its length with the terminator.
+        length: usize,
+    },
+}
+
+impl std::fmt::Display for Oversize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Oversize::Record(n) => write!(
+                f,
+                "the record is {n} bytes as ISO 2709, which allows 99,999"
+            ),
+            Oversize::Field { tag, length } => write!(
+                f,
+                "field {tag} is {length} bytes as ISO 2709, which allows 9,999 per field"
+            ),
+        }
+    }
+}
+
+fn text(s: &str, enc: Encoding, out: &mut Vec<u8>) {
+    match enc {
+        Encoding::Utf8 => out.extend_from_slice(s.as_bytes()),
+        Encoding::Marc8 if s.is_ascii() => out.extend_from_slice(s.as_bytes()),
+        Encoding::Marc8 => marc8::encode(s, out),
+    }
+}
+
+fn digits(out: &mut [u8], mut n: usize) {
+    for b in out.iter_mut().rev() {
+        *b = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+}
+
+/// Appends `rec` to `out`; on an error `out` is left as it was.
+pub fn encode(rec: &RecordRef<'_, '_>, enc: Encoding, out: &mut Vec<u8>) -> Result<(), Reject> {
+    if !rec.leader.is_ascii() {
+        return Err(Reject::table(
+            "leader",
+            format!("{:?} is not ASCII, as ISO 2709 needs", rec.leader),
+        ));
+    }
+    if let Some(f) = rec.fields.iter().find(|f| !f.tag.is_ascii()) {
+        return Err(Reject::table(
+            "fields.tag",
+            format!("{:?} is not ASCII, as ISO 2709 needs", f.tag),
+        ));
+    }
+    let start = out.len();
+    let n = rec.fields.len();
+    let header = 24 + 12 * n + 1;
+    out.resize(start + header, b'0');
+    let data = out.len();
+    for (i, f) in rec.fields.iter().enumerate() {
+        let at = out.len();
+        match f.value {
+            Some(v) => text(v, enc, out),
+            None => {
+                text(f.ind1, enc, out);
+                text(f.ind2, enc, out);
+                for (code, value) in rec.subfields_of(f) {
+                    out.push(SD);
+                    text(code, enc, out);
+                    text(value, enc, out);
+                }
+            }
+        }
+        out.push(FT);
+        let length = out.len() - at;
+        let offset = at - data;
+        if length > 9_999 {
+            out.truncate(start);
+            return Err(Reject::Oversize(Oversize::Field {
+                tag: f.tag.to_string(),
+                length,
+            }));
+        }
+        if offset > 99_999 {
+            break; // the record is too long; reported below
+        }
+        let e = start + 24 + 12 * i;
+        let entry = &mut out[e..e + 12];
+        entry[..3].copy_from_slice(&f.tag.as_bytes()[..3]);
+        digits(&mut entry[3..7], length);
+        digits(&mut entry[7..12], offset);
+    }
+    out.push(RT);
+    let total = out.len() - start;
+    if total > 99_999 {
+        out.truncate(start);
+        return Err(Reject::Oversize(Oversize::Record(total)));
+    }
+    let leader = &mut out[start..start + 24];
+    leader.copy_from_slice(&rec.leader.as_bytes()[..24]);
+    digits(&mut leader[0..5], total);
+    leader[9] = match enc {
+        Encoding::Utf8 => b'a',
+        Encoding::Marc8 => b' ',
+    };
+    digits(&mut leader[12..17], header);
+    out[start + header - 1] = FT;
+    Ok(())
+}
