@@ -1,7 +1,8 @@
 """The Python examples in README.md and docs/*.md run.
 
 Each ```python block runs in a folder where the file names the examples use
-exist: books.mrc (the bundled sample), books.mrc.gz, a.mrc, b.mrc.gz and
+exist: books.mrc (the bundled sample), books.mrc.gz, a.mrc, b.mrc.gz,
+books.xml, oai-harvest.xml and harvest.xml.gz (the sample as MARCXML) and
 pride.mrc (the malformed fixture). Blocks that only show a value (a dict
 literal, starting with ``{``) are skipped.
 """
@@ -42,6 +43,10 @@ def test_example_runs(name: str, code: str, tmp_path: Path, monkeypatch) -> None
     (tmp_path / "books.mrc.gz").write_bytes(gzip.compress(sample))
     (tmp_path / "b.mrc.gz").write_bytes(gzip.compress(sample))
     shutil.copy(data_file("pride-many-errors-383.mrc"), tmp_path / "pride.mrc")
+    xml = tmp_path / "books.xml"
+    marcarrow.write_marc(marcarrow.read_arrow(sample), xml)
+    shutil.copy(xml, tmp_path / "oai-harvest.xml")
+    (tmp_path / "harvest.xml.gz").write_bytes(gzip.compress(xml.read_bytes()))
     monkeypatch.chdir(tmp_path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", marcarrow.MarcWarning)

@@ -12,12 +12,20 @@ import os
 import warnings
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import IO, TYPE_CHECKING, Any, Unpack
 
 from marcarrow._expr import Expr, col
-from marcarrow._marcarrow import BatchReader, __version__, _to_parquet, read_batches, summarize
+from marcarrow._marcarrow import (
+    BatchReader,
+    __version__,
+    _convert,
+    _to_parquet,
+    _write_marc,
+    read_batches,
+    summarize,
+)
 from marcarrow._scan import scan_marc
-from marcarrow.exceptions import MarcError, MarcWarning
+from marcarrow.exceptions import MarcError, MarcWarning, WriteError
 from marcarrow.problems import Action, Problem
 from marcarrow.pymarc import (
     Field,
@@ -33,8 +41,10 @@ if TYPE_CHECKING:
     import polars
     import pyarrow
 
+    from marcarrow._marcarrow import _ConvertOptions as ConvertOptions
     from marcarrow._marcarrow import _ParquetOptions as ParquetOptions
     from marcarrow._marcarrow import _ReadOptions as ReadOptions
+    from marcarrow._marcarrow import _WriteOptions as WriteOptions
 
 __all__ = [
     "SAMPLE",
@@ -51,14 +61,17 @@ __all__ = [
     "Problem",
     "Record",
     "Subfield",
+    "WriteError",
     "__version__",
     "col",
+    "convert",
     "read_arrow",
     "read_batches",
     "read_polars",
     "scan_marc",
     "summarize",
     "to_parquet",
+    "write_marc",
 ]
 
 #: A bundled sample: 386 real Library of Congress records (UTF-8). See
@@ -170,5 +183,103 @@ def to_parquet(
     if len(sources) > 1 and columns is not None and "source" in columns:
         raise ValueError("column name 'source' is taken by the input names of several sources")
     summary = _to_parquet(sources, dest, **options)
+    _warn_problems(summary["errors"], stacklevel=2)
+    return summary
+
+
+def _arrow_stream(data: Any) -> Any:
+    """Something that exports the Arrow C stream, from ``data``."""
+    if hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__"):
+        return data
+    kind = f"{type(data).__module__}.{type(data).__qualname__}"
+    if kind.startswith("polars.") and hasattr(data, "collect"):  # a LazyFrame
+        return data.collect()
+    if kind.startswith("duckdb.") and hasattr(data, "fetch_record_batch"):  # a relation
+        return data.fetch_record_batch()
+    if isinstance(data, list | tuple):
+        import pyarrow as pa
+
+        return pa.Table.from_batches(list(data))
+    raise TypeError(
+        f"write_marc() needs Arrow data (a pyarrow Table or RecordBatchReader, a polars "
+        f"DataFrame or LazyFrame, a DuckDB relation, or anything with __arrow_c_stream__), "
+        f"not {kind}"
+    )
+
+
+def write_marc(
+    data: Any,
+    dest: str | os.PathLike[str] | IO[bytes],
+    **options: Unpack[WriteOptions],
+) -> dict[str, Any]:
+    """Write records from Arrow data as MARC: ISO 2709, MARCXML, MARC-in-JSON
+    or MARCMaker text.
+
+    ``data`` is a table in the nested layout (``leader`` and ``fields``;
+    other columns are ignored) or the long layout (rows of a record
+    together), from any Arrow source: :func:`read_batches`,
+    :func:`read_arrow`, a pyarrow ``Table`` or ``RecordBatchReader``, a polars
+    ``DataFrame`` or ``LazyFrame``, a DuckDB relation, or anything exporting
+    the Arrow C stream. It is streamed: memory holds one batch.
+
+    ``format`` is ``"marc"`` (ISO 2709), ``"marcxml"``, ``"json"`` (an array),
+    ``"ndjson"`` (a record per line) or ``"mrk"``; by default the extension
+    of ``dest`` says (``.mrc``, ``.xml``, ``.json``, ``.jsonl``, ``.mrk``),
+    and ``.gz``, ``.zst`` or ``.bz2`` after it compresses. ISO 2709 is
+    written as UTF-8 (leader/09 ``a``) or, with ``encoding="marc-8"``, as
+    MARC-8 with characters outside it as ``&#xHHHH;`` references. A record
+    over 99,999 bytes (or a field over 9,999) raises :class:`WriteError`
+    naming its row and 001 (``oversize="error"``), or is left out and
+    reported (``"skip"``). ``threads`` encodes on that many threads.
+
+    ``dest`` is a path, written under a temporary name and renamed when
+    complete (an error or Ctrl-C leaves nothing), or a binary file object.
+    A table that is not MARC (no leader, a leader that is not 24
+    characters, a tag that is not three, an indicator or subfield code that
+    is not one) raises :class:`WriteError` naming the column and row.
+
+    Returns ``{"records", "bytes", "errors"}`` (``errors``: the records left
+    out, as :class:`Problem` objects; a :class:`MarcWarning` says so too).
+
+    >>> import io, marcarrow
+    >>> table = marcarrow.read_arrow(marcarrow.SAMPLE)
+    >>> out = io.BytesIO()
+    >>> marcarrow.write_marc(table, out, format="marc")["records"]
+    386
+    >>> out.getvalue() == marcarrow.SAMPLE.read_bytes()
+    True
+    """
+    summary = _write_marc(_arrow_stream(data), dest, **options)
+    _warn_problems(summary["errors"], stacklevel=2)
+    return summary
+
+
+def convert(
+    source: Any,
+    dest: str | os.PathLike[str] | IO[bytes],
+    **options: Unpack[ConvertOptions],
+) -> dict[str, Any]:
+    """Read MARC in any format and write it as MARC, streaming, in Rust.
+
+    ``source`` is anything :func:`read_batches` accepts, or a list of them
+    (their records in order). Takes the reading options (``where=`` and
+    ``tags=`` select what is written; ``format`` is the *input's* format),
+    and the writing options of :func:`write_marc` named ``to`` (the output
+    format, by default from ``dest``'s extension) and ``to_encoding``, with
+    ``oversize`` and ``progress`` (a bar on standard error).
+
+    Returns ``{"records", "records_read", "bytes_in", "bytes_out", "seconds",
+    "errors"}``: records written and read, and the problems of both.
+
+    >>> import marcarrow, tempfile, os
+    >>> out = os.path.join(tempfile.mkdtemp(), "sample.xml")
+    >>> marcarrow.convert(marcarrow.SAMPLE, out, where="LDR/06 == 'a'")["records"]
+    335
+    """
+    for name in ("layout", "columns", "batch_size", "string_type"):
+        if name in options:
+            raise TypeError(f"convert() does not take {name}=: it writes whole records")
+    sources = list(source) if isinstance(source, list | tuple) else [source]
+    summary = _convert(sources, dest, **options)
     _warn_problems(summary["errors"], stacklevel=2)
     return summary

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -29,7 +30,7 @@ import marcarrow
 from marcarrow import _marcarrow
 
 EXIT_OK, EXIT_MARC, EXIT_USAGE, EXIT_IO, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-COMMANDS = ("stats", "convert", "select", "dump")
+COMMANDS = ("stats", "convert", "filter", "select", "dump")
 
 
 class _Fail(Exception):
@@ -143,37 +144,125 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return status
 
 
-def cmd_convert(args: argparse.Namespace) -> int:
-    sources = [_read_source(f) for f in args.files]
-    progress = not args.quiet and sys.stderr.isatty()
+_MARC_FORMATS = ["marc", "marcxml", "json", "ndjson", "mrk"]
+
+
+def _is_parquet(name: str) -> bool:
+    if name == "-" or not os.path.isfile(name):
+        return False
+    with open(name, "rb") as f:
+        return f.read(4) == b"PAR1"
+
+
+_MARC_EXTENSIONS = re.compile(
+    r"\.(mrc|marc|iso|iso2709|dat|xml|marcxml|json|jsonl|ndjson|mrk|txt)(\.(gz|zst|zstd|bz2))?$"
+)
+
+
+def _wants_parquet(args: argparse.Namespace) -> bool:
+    """MARC when --to or the output's extension names a MARC format;
+    Parquet otherwise, as `convert` always wrote (``-o /dev/stdout``)."""
+    if args.to is not None:
+        return bool(args.to == "parquet")
+    return not _MARC_EXTENSIONS.search(str(args.output).lower())
+
+
+def _summary_line(s: dict[str, Any], output: str, read: int | None = None) -> str:
+    rate = s["bytes_in"] / s["seconds"] / 1e6 if s.get("seconds") else 0.0
+    what = f"{s['records']:,} records" if read is None else f"{s['records']:,} of {read:,} records"
+    return (
+        f"{what}, {s['bytes_in']:,} bytes -> {output} "
+        f"({s['bytes_out']:,} bytes) in {s['seconds']:.2f} s ({rate:.0f} MB/s)"
+    )
+
+
+def _parquet_to_marc(args: argparse.Namespace) -> int:
+    """A nested (or long) Parquet file written by marcarrow, back to MARC."""
+    import time
+
+    import pyarrow.parquet as pq
+
+    if len(args.files) > 1 or args.where or args.tags:
+        raise _Fail(EXIT_USAGE, "from Parquet: one input file, without --where or --tags")
+    started = time.perf_counter()
+    reader = pq.ParquetFile(args.files[0]).iter_batches(batch_size=4096)
+    import pyarrow as pa
+
+    schema = pq.read_schema(args.files[0])
+    stream = pa.RecordBatchReader.from_batches(schema, reader)
+    dest = sys.stdout.buffer if args.output == "-" else args.output
     try:
-        s = marcarrow.to_parquet(
-            sources if len(sources) > 1 else sources[0],
-            args.output,
-            layout=args.layout,
-            compression=args.compression,
-            compression_level=args.compression_level,
-            threads=args.threads,
-            errors=args.errors,
-            encoding=args.encoding,
-            encoding_errors=args.encoding_errors,
-            format=args.format,
-            tags=args.tags.split(",") if args.tags else None,
-            where=args.where,
-            provenance=args.provenance,
-            progress=progress,
+        s = marcarrow.write_marc(
+            stream, dest, format=args.to, encoding=args.to_encoding, oversize=args.oversize
         )
-    except marcarrow.MarcError as e:
-        raise _marc_failure(", ".join(args.files), e) from e
-    except (ValueError, TypeError) as e:  # a malformed --tags or --where
+    except marcarrow.WriteError as e:
+        raise _Fail(EXIT_MARC, f"{args.files[0]}: {e}") from e
+    except (ValueError, TypeError) as e:
         raise _Fail(EXIT_USAGE, str(e)) from e
     if not args.quiet:
-        rate = s["bytes_in"] / s["seconds"] / 1e6 if s["seconds"] else 0.0
+        seconds = time.perf_counter() - started
+        size = os.path.getsize(args.files[0])
         print(
-            f"{s['records']:,} records, {s['bytes_in']:,} bytes -> {args.output} "
-            f"({s['bytes_out']:,} bytes) in {s['seconds']:.2f} s ({rate:.0f} MB/s)",
+            f"{s['records']:,} records, {size:,} bytes of Parquet -> {args.output} "
+            f"({s['bytes']:,} bytes) in {seconds:.2f} s",
             file=sys.stderr,
         )
+        if s["errors"]:
+            print("\n".join(_problem_lines(s["errors"], "  ")), file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    if any(_is_parquet(f) for f in args.files):
+        if _wants_parquet(args):
+            raise _Fail(EXIT_USAGE, "Parquet to Parquet: nothing to convert")
+        return _parquet_to_marc(args)
+    sources = [_read_source(f) for f in args.files]
+    source = sources if len(sources) > 1 else sources[0]
+    progress = not args.quiet and sys.stderr.isatty()
+    common: dict[str, Any] = {
+        "threads": args.threads,
+        "errors": args.errors,
+        "encoding": args.encoding,
+        "encoding_errors": args.encoding_errors,
+        "format": args.format,
+        "tags": args.tags.split(",") if args.tags else None,
+        "where": args.where,
+        "progress": progress,
+    }
+    try:
+        if _wants_parquet(args):
+            s = marcarrow.to_parquet(
+                source,
+                "/dev/stdout" if args.output == "-" else args.output,
+                layout=args.layout,
+                compression=args.compression,
+                compression_level=args.compression_level,
+                provenance=args.provenance,
+                **common,
+            )
+            read = None
+        else:
+            if args.layout != "nested" or args.provenance:
+                raise _Fail(EXIT_USAGE, "--layout and --provenance apply to Parquet output")
+            dest = sys.stdout.buffer if args.output == "-" else args.output
+            s = marcarrow.convert(
+                source,
+                dest,
+                to=args.to,
+                to_encoding=args.to_encoding,
+                oversize=args.oversize,
+                **common,
+            )
+            read = s["records_read"] if args.where else None
+    except marcarrow.MarcError as e:
+        raise _marc_failure(", ".join(args.files), e) from e
+    except marcarrow.WriteError as e:
+        raise _Fail(EXIT_MARC, f"{', '.join(args.files)}: {e}") from e
+    except (ValueError, TypeError) as e:  # a malformed --tags or --where, no format
+        raise _Fail(EXIT_USAGE, str(e)) from e
+    if not args.quiet:
+        print(_summary_line(s, args.output, read), file=sys.stderr)
         if s["errors"]:
             print("\n".join(_problem_lines(s["errors"], "  ")), file=sys.stderr)
     return EXIT_OK
@@ -321,7 +410,8 @@ def cmd_dump(args: argparse.Namespace) -> int:
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="marcarrow",
-        description="Read MARC 21 (ISO 2709) records fast: statistics, Parquet, text dumps.",
+        description="Read MARC 21 records fast (ISO 2709, MARCXML, MARC-in-JSON, MARCMaker): "
+        "statistics, conversion between formats, filtering, Parquet, text dumps.",
         epilog="Exit status: 0 ok, 1 malformed record (strict) or not MARC, 2 usage, "
         "3 file error, 130 interrupted.",
     )
@@ -354,31 +444,72 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--top", type=int, default=10, help="how many tags and subfields to list")
     policy(st, "lenient")
 
-    cv = sub.add_parser("convert", help="write Parquet")
-    cv.add_argument("files", nargs="+", help="MARC files, or - for standard input")
-    cv.add_argument("-o", "--output", required=True, help="the Parquet file to write")
-    cv.add_argument("--layout", choices=["nested", "long"], default="nested")
-    cv.add_argument("--compression", choices=["zstd", "snappy", "none"], default="zstd")
-    cv.add_argument("--compression-level", type=int, default=None)
-    cv.add_argument("--threads", type=int, default=None)
-    cv.add_argument("--encoding-errors", choices=["strict", "replace"], default="strict")
-    cv.add_argument(
-        "--tags",
-        default=None,
-        help="keep only these tags, comma-separated (X: any), e.g. 001,245,6XX",
+    def conversion(p: argparse.ArgumentParser, where_required: bool) -> None:
+        p.add_argument(
+            "files",
+            nargs="+",
+            help="MARC files in any format, or - for standard input "
+            "(convert also takes a Parquet file written by marcarrow)",
+        )
+        p.add_argument(
+            "-o",
+            "--output",
+            required=True,
+            help="OUT.mrc, .xml, .json, .jsonl, .mrk (with .gz, .zst or .bz2 to compress), "
+            ".parquet, or - (standard output, with --to)",
+        )
+        p.add_argument(
+            "--to",
+            choices=[*_MARC_FORMATS, "parquet"],
+            default=None,
+            help="output format (default: from the output's extension)",
+        )
+        p.add_argument(
+            "--to-encoding",
+            choices=["utf-8", "marc-8"],
+            default="utf-8",
+            help="ISO 2709 output's encoding (default: utf-8)",
+        )
+        p.add_argument(
+            "--oversize",
+            choices=["error", "skip"],
+            default="error",
+            help="records over ISO 2709's 99,999 bytes: stop, or leave out and report",
+        )
+        p.add_argument("--layout", choices=["nested", "long"], default="nested")
+        p.add_argument("--compression", choices=["zstd", "snappy", "none"], default="zstd")
+        p.add_argument("--compression-level", type=int, default=None)
+        p.add_argument("--threads", type=int, default=None)
+        p.add_argument("--encoding-errors", choices=["strict", "replace"], default="strict")
+        p.add_argument(
+            "--tags",
+            default=None,
+            help="keep only these tags, comma-separated (X: any), e.g. 001,245,6XX",
+        )
+        p.add_argument(
+            "--where",
+            required=where_required,
+            default=None,
+            help="keep only records that match, e.g. \"008/35-37 == 'ger'\" (docs/columns.md)",
+        )
+        p.add_argument(
+            "--provenance",
+            action="store_true",
+            help="Parquet: add record_index, byte_offset and control_number (001) columns",
+        )
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+        policy(p, "strict")
+
+    conversion(sub.add_parser("convert", help="any MARC format to another, or to Parquet"), False)
+    conversion(
+        sub.add_parser(
+            "filter",
+            help="write the records that match --where, in any format",
+            description="Reads MARC in any format and writes the records that match --where "
+            "(and, with --tags, only those fields) in the format the output's extension names.",
+        ),
+        True,
     )
-    cv.add_argument(
-        "--where",
-        default=None,
-        help="keep only records that match, e.g. \"008/35-37 == 'ger'\" (docs/columns.md)",
-    )
-    cv.add_argument(
-        "--provenance",
-        action="store_true",
-        help="add record_index, byte_offset and control_number (001) columns",
-    )
-    cv.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
-    policy(cv, "strict")
 
     se = sub.add_parser(
         "select",
@@ -429,6 +560,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = {
         "stats": cmd_stats,
         "convert": cmd_convert,
+        "filter": cmd_convert,
         "select": cmd_select,
         "dump": cmd_dump,
     }[args.command]

@@ -16,6 +16,9 @@ __all__ = [
     "_records",
     "_marc8_decode",
     "_to_parquet",
+    "_write_marc",
+    "_convert",
+    "_encode_record",
     "_record_blocks",
     "_read_options",
     "_Block",
@@ -106,6 +109,26 @@ class _ParquetOptions(_ReadOptions, total=False):
     row_group_size: int | None  # None
     progress: bool  # False
 
+_WriteFormat = Literal["marc", "iso2709", "marcxml", "xml", "json", "ndjson", "jsonl", "mrk"]
+
+class _WriteOptions(TypedDict, total=False):
+    """:func:`marcarrow.write_marc`'s options."""
+
+    format: _WriteFormat | None  # None: from the destination's extension
+    encoding: Literal["utf-8", "marc-8"]  # 'utf-8'
+    oversize: Literal["error", "skip"]  # 'error'
+    threads: int | None  # None
+
+class _ConvertOptions(_ReadOptions, total=False):
+    """:func:`marcarrow.convert`'s options: the reading options (less
+    ``layout``, ``columns``, ``batch_size`` and ``string_type``) and the
+    writing ones, named so as not to clash with reading's."""
+
+    to: _WriteFormat | None  # None: from the destination's extension
+    to_encoding: Literal["utf-8", "marc-8"]  # 'utf-8'
+    oversize: Literal["error", "skip"]  # 'error'
+    progress: bool  # False
+
 class _SummaryOptions(TypedDict, total=False):
     """:func:`marcarrow.summarize`'s options (a subset of _ReadOptions)."""
 
@@ -167,6 +190,24 @@ def _to_parquet(
     sources: list[Any], dest: _Path, **options: Unpack[_ParquetOptions]
 ) -> dict[str, Any]:
     """Native half of :func:`marcarrow.to_parquet`."""
+
+def _write_marc(
+    data: Any, dest: _Path | IO[bytes], **options: Unpack[_WriteOptions]
+) -> dict[str, Any]:
+    """Native half of :func:`marcarrow.write_marc`."""
+
+def _convert(
+    sources: list[Any], dest: _Path | IO[bytes], **options: Unpack[_ConvertOptions]
+) -> dict[str, Any]:
+    """Native half of :func:`marcarrow.convert`."""
+
+def _encode_record(
+    leader: str,
+    fields: list[tuple[str, str, str, str | None, list[tuple[str, str]] | None]],
+    format: str,
+    pymarc: bool = True,
+) -> bytes:
+    """One record by the Rust encoders, for ``marcarrow.pymarc``'s writers."""
 
 def _read_options() -> list[tuple[str, str, str, list[str]]]:
     """Every documented reading option: ``(name, default, help, entry points)``."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from marcarrow.problems import Problem
 
-__all__ = ["MarcError", "MarcWarning"]
+__all__ = ["MarcError", "MarcWarning", "WriteError"]
 
 
 class MarcError(ValueError):
@@ -99,3 +99,39 @@ class MarcWarning(UserWarning):
     >>> table.num_rows, caught[0].category.__name__
     (0, 'MarcWarning')
     """
+
+
+class WriteError(ValueError):
+    """A table or record that cannot be written as MARC, raised before the
+    destination file appears: ``column`` (such as ``"fields.tag"``) and
+    ``row`` (0-based over the whole input, ``None`` when the column itself
+    is wrong) say where; ``control_number`` is the record's 001 when known.
+
+    >>> import io, pyarrow as pa, marcarrow
+    >>> table = marcarrow.read_arrow(marcarrow.SAMPLE)[:2]
+    >>> bad = table.set_column(0, "leader", pa.array(["00000nam a2200000 a 4500", "too short"]))
+    >>> try:
+    ...     marcarrow.write_marc(bad, io.BytesIO(), format="marc")
+    ... except WriteError as e:
+    ...     (e.column, e.row)
+    ('leader', 1)
+    """
+
+    column: str | None
+    row: int | None
+    control_number: str | None
+
+    def __init__(
+        self,
+        message: str,
+        column: str | None = None,
+        row: int | None = None,
+        control_number: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.column = column
+        self.row = row
+        self.control_number = control_number
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.args[0], self.column, self.row, self.control_number))

@@ -20,6 +20,7 @@ mod export;
 mod input;
 mod options;
 mod records;
+mod write;
 
 /// Summarises a source through the bounded pipeline: counts, encodings,
 /// record types, tags, problems, and where every byte went. Takes any input
@@ -269,6 +270,9 @@ fn _marcarrow(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(options::_read_options, m)?)?;
     m.add_function(wrap_pyfunction!(batches::read_batches, m)?)?;
     m.add_function(wrap_pyfunction!(export::_to_parquet, m)?)?;
+    m.add_function(wrap_pyfunction!(write::_write_marc, m)?)?;
+    m.add_function(wrap_pyfunction!(write::_convert, m)?)?;
+    m.add_function(wrap_pyfunction!(write::_encode_record, m)?)?;
     m.add_class::<batches::PyBatchReader>()?;
     m.add_function(wrap_pyfunction!(records::_record_blocks, m)?)?;
     m.add_class::<records::PyBlock>()?;

@@ -1,12 +1,59 @@
-"""Writers: ISO 2709 (``MARCWriter``), text, MARC-in-JSON and MARCXML."""
+"""Writers: ISO 2709 (``MARCWriter``), text, MARC-in-JSON and MARCXML.
+
+Each record goes through marcarrow's Rust encoders (``write_marc``'s), in
+pymarc's style: the bytes pymarc 5.4 writes. A record they cannot take as
+it stands (values that are ``bytes``, from ``to_unicode=False``; a tag that
+is not three characters) is written by the Python code pymarc's writers
+use. A record too long for ISO 2709 raises :class:`marcarrow.WriteError`
+instead of being written with a broken length, as pymarc would.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import IO, Any
 
+from marcarrow._marcarrow import _encode_record
+from marcarrow.exceptions import WriteError
 from marcarrow.pymarc.exceptions import WriteNeedsRecord
+from marcarrow.pymarc.field import RawField
+from marcarrow.pymarc.leader import Leader
 from marcarrow.pymarc.record import Record
+
+
+def _fields(record: Record) -> list[tuple[Any, ...]] | None:
+    """The record's fields for ``_encode_record``, or ``None`` when one
+    holds something other than text."""
+    out: list[tuple[Any, ...]] = []
+    for f in record.fields:
+        if isinstance(f, RawField):
+            return None
+        if f.control_field:
+            data = f.data if f.data is not None else ""
+            if not isinstance(data, str):
+                return None
+            out.append((f.tag, " ", " ", data, None))
+        else:
+            subs = [(s.code, s.value) for s in f.subfields]
+            if not all(isinstance(c, str) and isinstance(v, str) for c, v in subs):
+                return None
+            out.append((f.tag, f.indicator1, f.indicator2, None, subs))
+    return out
+
+
+def _encoded(record: Record, fmt: str) -> bytes | None:
+    """The record in ``fmt`` by the Rust encoders, or ``None`` where the
+    Python fallback must write it (never for a record too long)."""
+    fields = _fields(record)
+    if fields is None:
+        return None
+    try:
+        return _encode_record(str(record.leader), fields, fmt)
+    except WriteError as e:
+        if e.column is None:  # too long for ISO 2709: not written broken
+            raise
+        return None
+
 
 __all__ = ["JSONWriter", "MARCWriter", "TextWriter", "Writer", "XMLWriter"]
 
@@ -54,7 +101,15 @@ class MARCWriter(Writer):
         """Writes one record."""
         super().write(record)
         if self.file_handle:
-            self.file_handle.write(record.as_marc())
+            data = None
+            if record.to_unicode:
+                # As pymarc's as_marc(): the record says UTF-8 from now on.
+                if isinstance(record.leader, Leader):
+                    record.leader.coding_scheme = "a"
+                else:
+                    record.leader = record.leader[0:9] + "a" + record.leader[10:]
+                data = _encoded(record, "marc")
+            self.file_handle.write(data if data is not None else record.as_marc())
             self.write_count += 1
 
 
@@ -67,7 +122,8 @@ class TextWriter(Writer):
         if self.file_handle:
             if self.write_count > 0:
                 self.file_handle.write("\n")
-            self.file_handle.write(str(record))
+            data = _encoded(record, "mrk")
+            self.file_handle.write(data.decode() if data is not None else str(record))
             self.write_count += 1
 
 
@@ -85,7 +141,11 @@ class JSONWriter(Writer):
         if self.file_handle:
             if self.write_count > 0:
                 self.file_handle.write(",")
-            json.dump(record.as_dict(), self.file_handle, separators=(",", ":"))
+            data = _encoded(record, "json")
+            if data is not None:
+                self.file_handle.write(data.decode())
+            else:
+                json.dump(record.as_dict(), self.file_handle, separators=(",", ":"))
             self.write_count += 1
 
     def close(self, close_fh: bool = True) -> None:
@@ -112,7 +172,10 @@ class XMLWriter(Writer):
 
         super().write(record)
         if self.file_handle:
-            self.file_handle.write(ET.tostring(record_to_xml_node(record), encoding="utf-8"))
+            data = _encoded(record, "marcxml")
+            if data is None:
+                data = ET.tostring(record_to_xml_node(record), encoding="utf-8")
+            self.file_handle.write(data)
             self.write_count += 1
 
     def close(self, close_fh: bool = True) -> None:
