@@ -26,7 +26,9 @@ Tasks (each row is one tool doing the task on the same file):
 6. ``xml``, ``ndjson``, ``mrk``: the same records written as MARCXML,
    NDJSON and MARCMaker text by pymarc, read by each tool
    (``text_formats.py``);
-7. ``raw``: ``cat file > /dev/null`` and Python ``read().count(b"\\x1d")``
+7. ``write-marc``, ``write-xml``: records already in memory written as ISO
+   2709 and MARCXML (``writers.py``);
+8. ``raw``: ``cat file > /dev/null`` and Python ``read().count(b"\\x1d")``
    on the same files.
 
 Every measurement is a fresh subprocess; the tools of a task run in turn,
@@ -66,6 +68,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 import text_formats  # noqa: E402
+import writers  # noqa: E402
 from pipeline import corpus, head, iterate, uva_repeated, vmhwm_mb  # noqa: E402
 
 VENV = Path(os.environ.get("MARCARROW_PEERS_VENV", HERE / ".venv-peers"))
@@ -92,6 +95,7 @@ TASKS = {
     "parquet": ("MARC to Parquet", ["marcarrow", "marctable"]),
     "marc8": ("MARC-8 decoding (UVA file repeated)", ["marcarrow", "pymarc", "rmarc", "mrrc"]),
     **text_formats.TASKS,
+    **writers.TASKS,
 }
 LONG_COLUMNS = ("record_index", "field_index", "tag", "ind1", "ind2", "subfield_index", "code")
 
@@ -174,6 +178,8 @@ def job(task: str, tool: str, path: Path, out: Path):
     warnings.simplefilter("ignore")
     if task in text_formats.TASKS:
         return text_formats.job(task, "marcarrow" if tool.startswith("marcarrow") else tool, path)
+    if task in writers.TASKS:
+        return writers.job(task, "marcarrow" if tool.startswith("marcarrow") else tool, path, out)
     if tool.startswith("marcarrow"):
         import marcarrow
 
@@ -498,7 +504,14 @@ def peers_main(a: argparse.Namespace) -> None:
             files[fmt] = inp(text[fmt], peer_records, f"LoC as {fmt} (pymarc)")
     plan = [("raw", "big")] + ([("raw", "small")] if small != big else []) + [("raw", "marc8")]
     plan += [
-        (t, t if t in text_formats.TASKS else {"marc8": "marc8", "select": "big"}.get(t, "small"))
+        (
+            t,
+            t
+            if t in text_formats.TASKS
+            else {"marc8": "marc8", "select": "big", **dict.fromkeys(writers.TASKS, "big")}.get(
+                t, "small"
+            ),
+        )
         for t in TASKS
     ]
     unknown = only - set(TASKS) - {"raw"}
