@@ -161,7 +161,7 @@ impl MarcWriter {
         let opts = &self.opts.clone();
         let encode = |range: std::ops::Range<usize>| -> Encoded {
             let mut parts = Parts::default();
-            let mut out = Vec::with_capacity(range.len() * 1024);
+            let mut out = Vec::with_capacity(range.len() * opts.format.bytes_per_record());
             let mut skipped = Vec::new();
             let mut written = 0;
             for i in range {
@@ -215,7 +215,7 @@ impl MarcWriter {
         let opts = &self.opts.clone();
         let encode = |range: std::ops::Range<usize>| -> Encoded {
             let mut parts = Parts::default();
-            let mut out = Vec::with_capacity(range.len() * 1024);
+            let mut out = Vec::with_capacity(range.len() * opts.format.bytes_per_record());
             let mut skipped = Vec::new();
             let mut written = 0;
             for k in range {

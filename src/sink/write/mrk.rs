@@ -9,9 +9,11 @@ use super::record::{utf8_leader, RecordRef};
 use super::Style;
 
 fn put(s: &str, blanks: bool, out: &mut Vec<u8>) {
+    // Spaces matter only where a blank is `\\`; values are mostly text
+    // with spaces and nothing to escape.
     if !s
         .bytes()
-        .any(|b| matches!(b, b'$' | b'{' | b'}' | b'\\' | b' ' | 0..=0x1F | 0x7F))
+        .any(|b| matches!(b, b'$' | b'{' | b'}' | b'\\' | 0..=0x1F | 0x7F) || (blanks && b == b' '))
     {
         out.extend_from_slice(s.as_bytes());
         return;

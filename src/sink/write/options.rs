@@ -59,6 +59,17 @@ impl WriteFormat {
         (format, compression)
     }
 
+    /// About how many bytes a typical record takes (LoC records average
+    /// 970 as ISO 2709), to size output buffers once.
+    pub(crate) fn bytes_per_record(self) -> usize {
+        match self {
+            Self::Iso2709 => 1024,
+            Self::MarcXml => 3584,
+            Self::Json | Self::Ndjson => 1536,
+            Self::Mrk => 1152,
+        }
+    }
+
     /// The name [`WriteFormat::parse`] takes.
     pub fn name(self) -> &'static str {
         match self {

@@ -18,8 +18,30 @@ pub const HEAD: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
 /// Written after the last record.
 pub const TAIL: &[u8] = b"</collection>\n";
 
+/// Bytes that may need escaping: markup, quotes, controls, and the lead
+/// byte of U+FFFE/U+FFFF. Most values hold none, and are written as they
+/// are after one table lookup per byte.
+const MAYBE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'&' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t[0xEF] = true;
+    t
+};
+
 /// `s` escaped for XML text (`attribute`: for an attribute value).
 fn esc<'s>(s: &'s str, attribute: bool, column: &'static str) -> Result<Cow<'s, str>, Reject> {
+    if !s.bytes().any(|b| MAYBE[b as usize]) {
+        return Ok(Cow::Borrowed(s));
+    }
     let special = s
         .bytes()
         .any(|b| b < 0x20 || b == 0xEF && (s.contains('\u{FFFE}') || s.contains('\u{FFFF}')));
