@@ -328,7 +328,8 @@ pub enum OptionError {
     Value(String),
 }
 
-fn type_err(name: &str, expected: &'static str, v: &Value) -> OptionError {
+/// A wrong-type error for option `name` (shared with the sinks' options).
+pub(crate) fn type_err(name: &str, expected: &'static str, v: &Value) -> OptionError {
     OptionError::Type {
         name: name.to_string(),
         expected,

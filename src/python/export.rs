@@ -5,7 +5,7 @@ use pyo3::types::{PyDict, PyList};
 
 use crate::options::Entry;
 use crate::pipeline::PipelineError;
-use crate::sink::parquet::{self, ExportError, Named, ParquetOptions};
+use crate::sink::parquet::{self, ExportError, ParquetOptions};
 
 use super::{errors, input, options};
 
@@ -26,17 +26,7 @@ pub(crate) fn _to_parquet<'py>(
         .import("os")?
         .call_method1("fsdecode", (dest,))?
         .extract()?;
-    let mut inputs = Vec::new();
-    for obj in sources.iter() {
-        let r = input::resolve(py, &obj)?;
-        let size = r.input.size();
-        let name = r.name.clone();
-        inputs.push(Named {
-            name,
-            source: input::open(py, r)?,
-            size,
-        });
-    }
+    let inputs = input::named(py, sources)?;
     // Ctrl-C must stop a long export: check Python's signals after each
     // batch (taking the GIL for that moment only).
     let mut interrupt: Option<PyErr> = None;

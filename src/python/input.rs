@@ -202,3 +202,23 @@ pub(crate) fn source(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<(Source
     let name = r.name.clone();
     Ok((open(py, r)?, name))
 }
+
+/// Each object of `sources` resolved and opened, with its name and size
+/// (the inputs of `to_parquet` and `convert`).
+pub(crate) fn named(
+    py: Python<'_>,
+    sources: &Bound<'_, pyo3::types::PyList>,
+) -> PyResult<Vec<crate::sink::parquet::Named>> {
+    let mut inputs = Vec::new();
+    for obj in sources.iter() {
+        let r = resolve(py, &obj)?;
+        let size = r.input.size();
+        let name = r.name.clone();
+        inputs.push(crate::sink::parquet::Named {
+            name,
+            source: open(py, r)?,
+            size,
+        });
+    }
+    Ok(inputs)
+}

@@ -11,7 +11,6 @@ use pyo3_arrow::input::AnyRecordBatch;
 
 use crate::options::Entry;
 use crate::pipeline::PipelineError;
-use crate::sink::parquet::Named;
 use crate::sink::write::{self, ConvertError, Dest, MarcWriter, WriteArgs, WriteError};
 
 use super::{errors, input, options};
@@ -198,17 +197,7 @@ pub(crate) fn _convert<'py>(
         _ => true,
     });
     let read = options::read_options(Entry::Parquet, pairs)?;
-    let mut inputs = Vec::new();
-    for obj in sources.iter() {
-        let r = input::resolve(py, &obj)?;
-        let size = r.input.size();
-        let name = r.name.clone();
-        inputs.push(Named {
-            name,
-            source: input::open(py, r)?,
-            size,
-        });
-    }
+    let inputs = input::named(py, sources)?;
     let names: Vec<String> = inputs.iter().map(|i| i.name.clone()).collect();
     let (d, mut opts, path) = open_dest(py, dest, &args)?;
     opts.threads = read.threads;

@@ -73,11 +73,7 @@ impl ParquetOptions {
         let mut o = ParquetOptions::default();
         let (mut codec, mut level) = (None, None);
         let bad = |m: String| OptionError::Value(m);
-        let ty = |name: &str, expected, v: &Value| OptionError::Type {
-            name: name.to_string(),
-            expected,
-            found: format!("{v:?}"),
-        };
+        let ty = crate::options::type_err;
         for (name, v) in std::mem::take(pairs) {
             match (name.as_str(), &v) {
                 ("compression", Value::Str(s)) => codec = Some(s.clone()),

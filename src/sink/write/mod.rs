@@ -158,21 +158,11 @@ impl MarcWriter {
         let view = table.view()?;
         let n = table.len();
         let row0 = self.rows;
-        let opts = &self.opts.clone();
-        let encode = |range: std::ops::Range<usize>| -> Encoded {
-            let mut parts = Parts::default();
-            let mut out = Vec::with_capacity(range.len() * opts.format.bytes_per_record());
-            let mut skipped = Vec::new();
-            let mut written = 0;
-            for i in range {
-                let row = row0 + i as u64;
-                let leader = view.record(i, row, &mut parts)?;
-                written += encode_one(&parts.record(leader), row, opts, &mut out, &mut skipped)?;
-            }
-            Ok((out, skipped, written))
-        };
         self.rows += n as u64;
-        self.encode(n, encode)
+        self.encode(n, |i, parts| {
+            let row = row0 + i as u64;
+            Ok((view.record(i, row, parts)?, row))
+        })
     }
 
     fn write_long(&mut self, batch: &RecordBatch) -> Result<(), WriteError> {
@@ -201,42 +191,44 @@ impl MarcWriter {
             self.pending = Some(batch.slice(cut, batch.num_rows() - cut));
         }
         starts.push(starts.last().copied().unwrap_or(0));
-        self.encode_long(&view, &starts[..=complete], &batch)
+        self.encode_long(&view, &starts[..=complete])
     }
 
     fn encode_long(
         &mut self,
         view: &long::LongView<'_>,
         starts: &[usize],
-        _batch: &RecordBatch,
     ) -> Result<(), WriteError> {
         let records = starts.len().saturating_sub(1);
         let row0 = self.rows;
+        self.rows += starts.last().copied().unwrap_or(0) as u64;
+        self.encode(records, |k, parts| {
+            let leader = view.record(starts[k], starts[k + 1], row0, parts)?;
+            Ok((leader, row0 + starts[k] as u64))
+        })
+    }
+
+    /// Encodes `n` records, each read into a `Parts` by `read` (which
+    /// gives its leader and row), in slices on the pool while the previous
+    /// batch's bytes are written (so writing overlaps encoding); this
+    /// batch's bytes are written by the next call or by `finish`.
+    fn encode<'a>(
+        &mut self,
+        n: usize,
+        read: impl Fn(usize, &mut Parts<'a>) -> Result<(&'a str, u64), TableError> + Sync,
+    ) -> Result<(), WriteError> {
         let opts = &self.opts.clone();
         let encode = |range: std::ops::Range<usize>| -> Encoded {
             let mut parts = Parts::default();
             let mut out = Vec::with_capacity(range.len() * opts.format.bytes_per_record());
             let mut skipped = Vec::new();
             let mut written = 0;
-            for k in range {
-                let leader = view.record(starts[k], starts[k + 1], row0, &mut parts)?;
-                let rec = parts.record(leader);
-                written += encode_one(&rec, row0 + starts[k] as u64, opts, &mut out, &mut skipped)?;
+            for i in range {
+                let (leader, row) = read(i, &mut parts)?;
+                written += encode_one(&parts.record(leader), row, opts, &mut out, &mut skipped)?;
             }
             Ok((out, skipped, written))
         };
-        self.rows += starts.last().copied().unwrap_or(0) as u64;
-        self.encode(records, encode)
-    }
-
-    /// Encodes `n` records in slices on the pool while the previous
-    /// batch's bytes are written (so writing overlaps encoding); this
-    /// batch's bytes are written by the next call or by `finish`.
-    fn encode(
-        &mut self,
-        n: usize,
-        encode: impl Fn(std::ops::Range<usize>) -> Encoded + Sync,
-    ) -> Result<(), WriteError> {
         let slices = self.slices(n);
         let ready = std::mem::take(&mut self.ready);
         let (dest, summary, format) = (&mut self.dest, &mut self.summary, self.opts.format);
@@ -278,7 +270,7 @@ impl MarcWriter {
             let view = table.view()?;
             let starts = [0, view.len()];
             if !view.is_empty() {
-                self.encode_long(&view, &starts, &p)?;
+                self.encode_long(&view, &starts)?;
             }
             let ready = std::mem::take(&mut self.ready);
             emit(&mut self.dest, &mut self.summary, self.opts.format, ready)?;

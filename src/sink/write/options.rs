@@ -169,11 +169,7 @@ impl WriteArgs {
             encoding: Encoding::Utf8,
             oversize: OversizePolicy::Error,
         };
-        let ty = |name: &str, expected, v: &Value| OptionError::Type {
-            name: name.to_string(),
-            expected,
-            found: format!("{v:?}"),
-        };
+        let ty = crate::options::type_err;
         for (name, v) in std::mem::take(pairs) {
             match (name.as_str(), &v) {
                 (k, Value::None) if k == format_key => {}
