@@ -460,3 +460,53 @@ def test_a_character_xml_cannot_hold(tmp_path: Path) -> None:
     marcarrow.write_marc(t, tmp_path / "x.jsonl")
     lines = (tmp_path / "x.jsonl").read_text().splitlines()
     assert from_pymarc(next(iter(pymarc.JSONReader(lines[1]))))[1][0][1].endswith("\x1f")
+
+
+def _space_in_a_non_latin_set(rec: bytes) -> bool:
+    """Whether a value of this MARC-8 record has a space (0x20) while G0 is
+    a set other than Basic Latin, ANSEL or EACC (escapes followed as the
+    MARC-8 decoder does)."""
+    base = int(rec[12:17])
+    for value in re.split(rb"[\x1e\x1f]", rec[base:]):
+        g0, i = b"B", 0
+        while i < len(value):
+            if value[i] == 0x1B:
+                n = value[i + 1 : i + 2]
+                if n in (b"(", b",", b"$"):
+                    j = i + 2 + (value[i + 2 : i + 3] == b",")
+                    g0, i = value[j : j + 1], j + 1
+                elif n in (b")", b"-"):
+                    i += 3
+                else:
+                    g0, i = (b"B" if n == b"s" else n), i + 2
+                continue
+            if value[i] == 0x20 and g0 not in (b"B", b"E", b"1"):
+                return True
+            i += 3 if g0 == b"1" else 1
+    return False
+
+
+def test_real_records_with_a_space_in_a_non_latin_set(tmp_path: Path) -> None:
+    """SolrMarc's test records (tests/data/marc8/PROVENANCE.md): a space
+    inside subscripts, Arabic, Hebrew and Cyrillic runs is a space. Read as
+    pymarc reads them, without a problem, and written back as MARC-8."""
+    here = Path(__file__).parent / "data" / "marc8"
+    found = 0
+    for name in ("specTestRecs.mrc", "u5278992.mrc"):
+        data = (here / name).read_bytes()
+        for rec in (r + b"\x1d" for r in data.split(b"\x1d") if len(r) > 24):
+            if rec[9:10] != b" " or not _space_in_a_non_latin_set(rec):
+                continue
+            found += 1
+            ours = marcarrow.read_arrow(rec, encoding_errors="strict")  # raises on a loss
+            with quiet():
+                theirs = [from_pymarc(r) for r in pymarc.MARCReader(rec)]
+            assert from_table(ours) == theirs
+            out = io.BytesIO()
+            marcarrow.write_marc(ours, out, format="marc", encoding="marc-8")
+            back = marcarrow.read_arrow(out.getvalue(), encoding_errors="strict")
+            # The same fields; the leader's length and base address are the
+            # new encoding's.
+            strip = [(r[0][5:12] + r[0][17:], r[1]) for r in from_table(back)]
+            assert strip == [(r[0][5:12] + r[0][17:], r[1]) for r in from_table(ours)]
+    assert found == 7
