@@ -289,7 +289,7 @@ pub enum Value {
 }
 
 impl Value {
-    fn kind(&self) -> String {
+    pub(crate) fn kind(&self) -> String {
         match self {
             Value::None => "None".into(),
             Value::Bool(_) => "bool".into(),

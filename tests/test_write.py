@@ -510,3 +510,158 @@ def test_real_records_with_a_space_in_a_non_latin_set(tmp_path: Path) -> None:
             strip = [(r[0][5:12] + r[0][17:], r[1]) for r in from_table(back)]
             assert strip == [(r[0][5:12] + r[0][17:], r[1]) for r in from_table(ours)]
     assert found == 7
+
+
+@pytest.mark.parametrize("bad", ["\x1e", "\x1d", "\x1f"])
+def test_a_delimiter_inside_a_value_never_corrupts_iso2709(tmp_path: Path, bad: str) -> None:
+    """A field or record terminator in a value, or a subfield delimiter in
+    a subfield's value, would silently change the record: not written."""
+    t = marcarrow.read_arrow(marcarrow.SAMPLE)[:3]
+    rows = t.to_pylist()
+    f = next(f for f in rows[1]["fields"] if f["subfields"])
+    f["subfields"][0]["value"] += bad + "x"
+    t = pa.Table.from_pylist(rows, schema=t.schema)
+    dest = tmp_path / "x.mrc"
+    with pytest.raises(marcarrow.WriteError) as e:
+        marcarrow.write_marc(t, dest)
+    assert e.value.row == 1 and f["tag"] in str(e.value)
+    assert not dest.exists()
+    with pytest.warns(marcarrow.MarcWarning):
+        s = marcarrow.write_marc(t, dest, oversize="skip")
+    assert s["records"] == 2 and [p.kind for p in s["errors"]] == ["Unwritable"]
+    assert marcarrow.read_arrow(dest, errors="strict").num_rows == 2
+    # MARC-8 writes the character as a reference instead: nothing lost.
+    marcarrow.write_marc(t, dest, encoding="marc-8")
+    back = marcarrow.read_arrow(dest).to_pylist()[1]
+    g = next(g for g in back["fields"] if g["tag"] == f["tag"] and g["subfields"])
+    assert g["subfields"][0]["value"] == f["subfields"][0]["value"]
+
+
+def _one(fields: list[dict[str, Any]]) -> pa.Table:
+    schema = marcarrow.read_arrow(marcarrow.SAMPLE).schema
+    return pa.Table.from_pylist([{"leader": "00000nam a2200000 a 4500", "fields": fields}], schema)
+
+
+def C(tag: str, value: str | None) -> dict[str, Any]:  # noqa: N802
+    return {"tag": tag, "ind1": None, "ind2": None, "value": value, "subfields": None}
+
+
+def F(tag: str, subs: list[tuple[str, str]], i1: str = " ", i2: str = " ") -> dict[str, Any]:  # noqa: N802
+    sf = [{"code": c, "value": v} for c, v in subs]
+    return {"tag": tag, "ind1": i1, "ind2": i2, "value": None, "subfields": sf}
+
+
+def test_the_tag_decides_control_or_data_as_readers_do(tmp_path: Path) -> None:
+    """Regressions from review: a value on a data tag, or subfields on a
+    control tag, were written in a shape no reader gives back."""
+    for fields, column in [
+        ([C("001", "x"), C("245", "abc")], "fields.value"),
+        ([F("001", [("a", "x")])], "fields.subfields"),
+    ]:
+        for fmt in ("marc", "marcxml", "json"):
+            with pytest.raises(marcarrow.WriteError) as e:
+                marcarrow.write_marc(_one(fields), io.BytesIO(), format=fmt)
+            assert e.value.column == column
+    # A control tag with no value is an empty control field.
+    out = io.BytesIO()
+    marcarrow.write_marc(_one([C("001", None), F("245", [("a", "t")])]), out, format="marc")
+    assert from_table(marcarrow.read_arrow(out.getvalue()))[0][1][0] == ("001", "")
+
+
+def test_an_indicator_that_is_not_ascii(tmp_path: Path) -> None:
+    """One byte in ISO 2709 (a second would shift the subfields), and one
+    ASCII character for every reader of the text formats."""
+    t = _one([C("001", "x"), F("245", [("a", "t")], i1="\u00e9")])
+    for fmt in ("marc", "marcxml", "json", "mrk"):
+        with pytest.raises(marcarrow.WriteError) as e:
+            marcarrow.write_marc(t, io.BytesIO(), format=fmt)
+        assert e.value.kind == "Unwritable" and "indicator" in str(e.value)
+        with pytest.warns(marcarrow.MarcWarning):
+            assert (
+                marcarrow.write_marc(t, io.BytesIO(), format=fmt, oversize="skip")["records"] == 0
+            )
+
+
+def test_column_types_polars_and_pyarrow_make(tmp_path: Path) -> None:
+    import polars as pl
+
+    # Categorical (dictionary) strings in the long layout.
+    long = marcarrow.read_polars(marcarrow.SAMPLE, layout="long")
+    cat = long.with_columns(pl.col("tag").cast(pl.Categorical), pl.col("code").cast(pl.Categorical))
+    out = io.BytesIO()
+    marcarrow.write_marc(cat, out, format="marc")
+    assert out.getvalue() == marcarrow.SAMPLE.read_bytes()
+    # An all-None column is of type null in pyarrow.
+    t = pa.Table.from_pylist(
+        [
+            {
+                "leader": "00000nam a2200000 a 4500",
+                "fields": [
+                    {"tag": "245", "ind1": None, "subfields": [{"code": "a", "value": "t"}]}
+                ],
+            }
+        ]
+    )
+    assert t.schema.field("fields").type.value_type.field("ind1").type == pa.null()
+    out = io.BytesIO()
+    marcarrow.write_marc(t, out, format="marc")
+    assert from_table(marcarrow.read_arrow(out.getvalue()))[0][1] == (
+        ("245", " ", " ", (("a", "t"),)),
+    )
+
+
+def test_source_errors_and_odd_arguments(tmp_path: Path) -> None:
+    pride = data_file("pride-many-errors-383.mrc")
+    with pytest.raises(marcarrow.MarcError):
+        marcarrow.write_marc(marcarrow.read_batches(pride), tmp_path / "p.mrc")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="threads"):
+        marcarrow.write_marc(
+            marcarrow.read_arrow(marcarrow.SAMPLE), io.BytesIO(), format="marc", threads=0
+        )
+    assert marcarrow.write_marc([], io.BytesIO(), format="marc")["records"] == 0
+
+    class Broken(io.RawIOBase):
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b: Any) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    with pytest.raises(BrokenPipeError):
+        marcarrow.write_marc(marcarrow.read_arrow(marcarrow.SAMPLE), Broken(), format="mrk")
+    r = subprocess.run(
+        f"{sys.executable} -m marcarrow convert {marcarrow.SAMPLE} -o - --to mrk | head -1",
+        shell=True,
+        capture_output=True,
+        timeout=120,
+    )
+    assert r.stdout.startswith(b"=LDR  ") and b"Error" not in r.stderr
+
+
+def test_convert_reports_a_record_left_out_where_it_was_read(tmp_path: Path) -> None:
+    hathi = data_file("hathi-oversize-5.mrc")
+    with pytest.warns(marcarrow.MarcWarning):
+        s = marcarrow.convert(hathi, tmp_path / "h.mrc", errors="lenient", oversize="skip")
+    read_problems = {p.record_index: p.byte_offset for p in s["errors"] if p.kind != "Oversize"}
+    left_out = [p for p in s["errors"] if p.kind == "Oversize"]
+    assert left_out and all(read_problems.get(p.record_index) == p.byte_offset for p in left_out)
+
+
+def test_the_pymarc_writers_never_panic() -> None:
+    import marcarrow.pymarc as mp
+
+    rec = next(iter(mp.MARCReader(marcarrow.SAMPLE.read_bytes())))
+    rec.leader = "00000nam"  # too short: pymarc's own code decides
+    for writer in (mp.MARCWriter, mp.XMLWriter):
+        try:
+            writer(io.BytesIO()).write(rec)
+        except BaseException as e:  # noqa: BLE001
+            assert isinstance(e, Exception), repr(e)
+    rec = mp.Record()
+    rec.add_field(mp.Field("245", mp.Indicators(None, None), [mp.Subfield("a", "t")]))  # type: ignore[arg-type]
+    out = io.StringIO()
+    w = mp.JSONWriter(out)
+    w.write(rec)
+    w.close(close_fh=False)
+    assert '"ind1":null' in out.getvalue()

@@ -199,6 +199,8 @@ def _arrow_stream(data: Any) -> Any:
     if isinstance(data, list | tuple):
         import pyarrow as pa
 
+        if not data:  # no batches: no records, in the nested layout
+            return read_batches(b"")
         return pa.Table.from_batches(list(data))
     raise TypeError(
         f"write_marc() needs Arrow data (a pyarrow Table or RecordBatchReader, a polars "
@@ -234,9 +236,10 @@ def write_marc(
 
     ``dest`` is a path, written under a temporary name and renamed when
     complete (an error or Ctrl-C leaves nothing), or a binary file object.
-    A table that is not MARC (no leader, a leader that is not 24
+    A table that is not MARC (no leader, a leader that is not 24 ASCII
     characters, a tag that is not three, an indicator or subfield code that
-    is not one) raises :class:`WriteError` naming the column and row.
+    is not one character, a value on a data tag) raises :class:`WriteError`
+    naming the column and row.
 
     Returns ``{"records", "bytes", "errors"}`` (``errors``: the records left
     out, as :class:`Problem` objects; a :class:`MarcWarning` says so too).
@@ -249,7 +252,15 @@ def write_marc(
     >>> out.getvalue() == marcarrow.SAMPLE.read_bytes()
     True
     """
-    summary = _write_marc(_arrow_stream(data), dest, **options)
+    try:
+        summary = _write_marc(_arrow_stream(data), dest, **options)
+    except RuntimeError as e:
+        # A marcarrow reader's strict-mode error reaches the writer only as
+        # the C stream's message: raise the MarcError it stopped on.
+        raised = _raised(data) if isinstance(data, BatchReader) else None
+        if raised is None:
+            raise
+        raise raised from e
     _warn_problems(summary["errors"], stacklevel=2)
     return summary
 

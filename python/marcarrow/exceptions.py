@@ -105,7 +105,9 @@ class WriteError(ValueError):
     """A table or record that cannot be written as MARC, raised before the
     destination file appears: ``column`` (such as ``"fields.tag"``) and
     ``row`` (0-based over the whole input, ``None`` when the column itself
-    is wrong) say where; ``control_number`` is the record's 001 when known.
+    is wrong) say where; ``control_number`` is the record's 001 when known;
+    ``kind`` is ``"Oversize"`` or ``"Unwritable"`` for a record the format
+    cannot hold (``column`` is then ``None``).
 
     >>> import io, pyarrow as pa, marcarrow
     >>> table = marcarrow.read_arrow(marcarrow.SAMPLE)[:2]
@@ -120,6 +122,7 @@ class WriteError(ValueError):
     column: str | None
     row: int | None
     control_number: str | None
+    kind: str | None
 
     def __init__(
         self,
@@ -127,11 +130,14 @@ class WriteError(ValueError):
         column: str | None = None,
         row: int | None = None,
         control_number: str | None = None,
+        kind: str | None = None,
     ) -> None:
         super().__init__(message)
         self.column = column
         self.row = row
         self.control_number = control_number
+        self.kind = kind
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.args[0], self.column, self.row, self.control_number))
+        args = (self.args[0], self.column, self.row, self.control_number, self.kind)
+        return (type(self), args)

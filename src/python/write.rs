@@ -15,39 +15,53 @@ use crate::sink::write::{self, ConvertError, Dest, MarcWriter, WriteArgs, WriteE
 
 use super::{errors, input, options};
 
+/// The Python exception a file object raised, kept to be raised as it was
+/// (a `BrokenPipeError` stays one).
+type Raised = std::sync::Arc<std::sync::Mutex<Option<PyErr>>>;
+
 /// A Python binary file object as an `io::Write` (the GIL taken per call).
-struct PyWriter(Py<PyAny>);
+struct PyWriter(Py<PyAny>, Raised);
+
+impl PyWriter {
+    fn keep(&self, e: PyErr) -> io::Error {
+        let msg = e.to_string();
+        if let Ok(mut slot) = self.1.lock() {
+            slot.get_or_insert(e);
+        }
+        io::Error::other(msg)
+    }
+}
 
 impl Write for PyWriter {
     fn write(&mut self, b: &[u8]) -> io::Result<usize> {
         Python::attach(|py| {
             self.0
                 .call_method1(py, "write", (PyBytes::new(py, b),))
-                .map_err(|e| io::Error::other(e.to_string()))?;
+                .map_err(|e| self.keep(e))?;
             Ok(b.len())
         })
     }
     fn flush(&mut self) -> io::Result<()> {
         Python::attach(|py| match self.0.getattr(py, "flush") {
-            Ok(f) => f
-                .call0(py)
-                .map(|_| ())
-                .map_err(|e| io::Error::other(e.to_string())),
+            Ok(f) => f.call0(py).map(|_| ()).map_err(|e| self.keep(e)),
             Err(_) => Ok(()),
         })
     }
 }
 
-/// The destination: a path (atomic) or a binary file object.
+/// The destination: a path (atomic) or a binary file object (with the slot
+/// for what it raises).
 fn open_dest(
     py: Python<'_>,
     dest: &Bound<'_, PyAny>,
     args: &WriteArgs,
-) -> PyResult<(Dest, write::WriteOptions, Option<PathBuf>)> {
+) -> PyResult<(Dest, write::WriteOptions, Option<PathBuf>, Raised)> {
+    let raised = Raised::default();
     if dest.hasattr("write")? {
         let (opts, compression) = args.options_for(None).map_err(PyValueError::new_err)?;
-        let d = Dest::stream(Box::new(PyWriter(dest.clone().unbind())), compression)?;
-        return Ok((d, opts, None));
+        let w = PyWriter(dest.clone().unbind(), raised.clone());
+        let d = Dest::stream(Box::new(w), compression)?;
+        return Ok((d, opts, None, raised));
     }
     let path: PathBuf = py
         .import("os")?
@@ -57,14 +71,17 @@ fn open_dest(
         .options_for(Some(&path))
         .map_err(PyValueError::new_err)?;
     let d = Dest::file(&path, compression).map_err(|e| errors::io_error(e, &path))?;
-    Ok((d, opts, Some(path)))
+    Ok((d, opts, Some(path), raised))
 }
 
 fn write_err(py: Python<'_>, e: WriteError, path: Option<&PathBuf>, stop: Option<PyErr>) -> PyErr {
+    let e = match (e, stop) {
+        // What the file object raised, or the signal, as it was.
+        (WriteError::Io(_) | WriteError::Interrupted, Some(raised)) => return raised,
+        (e, _) => e,
+    };
     match e {
-        WriteError::Interrupted => {
-            stop.unwrap_or_else(|| PyKeyboardInterrupt::new_err("interrupted"))
-        }
+        WriteError::Interrupted => PyKeyboardInterrupt::new_err("interrupted"),
         WriteError::Io(e) => match path {
             Some(p) => errors::io_error(e, p),
             None => e.into(),
@@ -79,11 +96,12 @@ fn write_err(py: Python<'_>, e: WriteError, path: Option<&PathBuf>, stop: Option
         }
         WriteError::Table(t) => {
             let msg = WriteError::Table(t.clone()).to_string();
-            write_error(py, msg, Some(t.column), t.row, None)
+            write_error(py, msg, Some(t.column), t.row, None, None)
         }
         e @ WriteError::Unfit { .. } => {
             let msg = e.to_string();
             let WriteError::Unfit {
+                kind,
                 row,
                 control_number,
                 ..
@@ -91,7 +109,7 @@ fn write_err(py: Python<'_>, e: WriteError, path: Option<&PathBuf>, stop: Option
             else {
                 unreachable!()
             };
-            write_error(py, msg, None, Some(row), control_number)
+            write_error(py, msg, None, Some(row), control_number, Some(kind))
         }
         e => pyo3::exceptions::PyRuntimeError::new_err(e.to_string()),
     }
@@ -104,6 +122,7 @@ fn write_error(
     column: Option<String>,
     row: Option<u64>,
     control_number: Option<String>,
+    kind: Option<&str>,
 ) -> PyErr {
     let build = || -> PyResult<PyErr> {
         let cls = py.import("marcarrow.exceptions")?.getattr("WriteError")?;
@@ -112,6 +131,7 @@ fn write_error(
             column,
             row,
             control_number,
+            kind,
         ))?))
     };
     build().unwrap_or_else(|e| e)
@@ -146,6 +166,15 @@ pub(crate) fn _write_marc<'py>(
         match (name.as_str(), v) {
             ("threads", crate::options::Value::Int(n)) if n >= 1 => threads = Some(n as usize),
             ("threads", crate::options::Value::None) => {}
+            ("threads", crate::options::Value::Int(_)) => {
+                return Err(PyValueError::new_err("threads must be at least 1, or None"))
+            }
+            ("threads", v) => {
+                return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                    "threads must be an int or None, not {}",
+                    v.kind()
+                )))
+            }
             (n, _) => {
                 return Err(pyo3::exceptions::PyTypeError::new_err(format!(
                     "write_marc() got an unexpected keyword argument {n:?}"
@@ -154,7 +183,7 @@ pub(crate) fn _write_marc<'py>(
         }
     }
     let reader = data.into_reader()?;
-    let (d, mut opts, path) = open_dest(py, dest, &args)?;
+    let (d, mut opts, path, raised) = open_dest(py, dest, &args)?;
     opts.threads = threads;
     let mut stop = None;
     let result = py.detach(|| -> Result<_, WriteError> {
@@ -167,7 +196,12 @@ pub(crate) fn _write_marc<'py>(
         }
         w.finish()
     });
-    let s = result.map_err(|e| write_err(py, e, path.as_ref(), stop.take()))?;
+    let s = result.map_err(|e| {
+        let stop = stop
+            .take()
+            .or_else(|| raised.lock().ok().and_then(|mut r| r.take()));
+        write_err(py, e, path.as_ref(), stop)
+    })?;
     let d = PyDict::new(py);
     d.set_item("records", s.records)?;
     d.set_item("bytes", s.bytes)?;
@@ -199,14 +233,19 @@ pub(crate) fn _convert<'py>(
     let read = options::read_options(Entry::Parquet, pairs)?;
     let inputs = input::named(py, sources)?;
     let names: Vec<String> = inputs.iter().map(|i| i.name.clone()).collect();
-    let (d, mut opts, path) = open_dest(py, dest, &args)?;
+    let (d, mut opts, path, raised) = open_dest(py, dest, &args)?;
     opts.threads = read.threads;
     let mut stop = None;
     let result =
         py.detach(|| write::convert(inputs, d, read, opts, progress, &mut || signals(&mut stop)));
     let s = match result {
         Ok(s) => s,
-        Err(ConvertError::Write(e)) => return Err(write_err(py, e, path.as_ref(), stop.take())),
+        Err(ConvertError::Write(e)) => {
+            let stop = stop
+                .take()
+                .or_else(|| raised.lock().ok().and_then(|mut r| r.take()));
+            return Err(write_err(py, e, path.as_ref(), stop));
+        }
         Err(ConvertError::Pipeline(PipelineError::Io(e))) => {
             return Err(match &path {
                 Some(p) => errors::io_error(e, p),
@@ -256,6 +295,41 @@ pub(crate) fn _encode_record<'py>(
     let mut opts = write::WriteOptions::new(format);
     if pymarc {
         opts.style = write::Style::Pymarc;
+    }
+    // The checks a table gets, so that odd records go to the Python
+    // fallback (a `WriteError` with a column) instead of the encoders.
+    let shape = |column: &str, message: String| {
+        write_error(py, message, Some(column.to_string()), None, None, None)
+    };
+    if leader.chars().count() != 24 {
+        return Err(shape(
+            "leader",
+            format!("leader {leader:?} is not 24 characters"),
+        ));
+    }
+    for (tag, ind1, ind2, value, subfields) in &fields {
+        if tag.chars().count() != 3 {
+            return Err(shape(
+                "fields.tag",
+                format!("tag {tag:?} is not three characters"),
+            ));
+        }
+        if value.is_none() && (ind1.chars().count() != 1 || ind2.chars().count() != 1) {
+            return Err(shape(
+                "fields.ind1",
+                format!("{tag}: indicators are not one character"),
+            ));
+        }
+        let bad_code = subfields
+            .iter()
+            .flatten()
+            .any(|(c, _)| c.chars().count() != 1);
+        if bad_code {
+            return Err(shape(
+                "fields.subfields.code",
+                format!("{tag}: a subfield code"),
+            ));
+        }
     }
     let mut parts = write::record::Parts::default();
     for (tag, ind1, ind2, value, subfields) in &fields {

@@ -3,9 +3,12 @@
 Each record goes through marcarrow's Rust encoders (``write_marc``'s), in
 pymarc's style: the bytes pymarc 5.4 writes. A record they cannot take as
 it stands (values that are ``bytes``, from ``to_unicode=False``; a tag that
-is not three characters) is written by the Python code pymarc's writers
-use. A record too long for ISO 2709 raises :class:`marcarrow.WriteError`
-instead of being written with a broken length, as pymarc would.
+is not three characters, a leader that is not 24, indicators that are not
+strings) is written by the Python code pymarc's writers use, as are
+records the encoders will not write (a control character in MARCXML, a
+delimiter inside a value), where pymarc writes what it is given. A record
+too long for ISO 2709 raises :class:`marcarrow.WriteError` instead of
+being written with a broken length, as pymarc would.
 """
 
 from __future__ import annotations
@@ -37,7 +40,10 @@ def _fields(record: Record) -> list[tuple[Any, ...]] | None:
             subs = [(s.code, s.value) for s in f.subfields]
             if not all(isinstance(c, str) and isinstance(v, str) for c, v in subs):
                 return None
-            out.append((f.tag, f.indicator1, f.indicator2, None, subs))
+            ind1, ind2 = f.indicator1, f.indicator2
+            if not (isinstance(ind1, str) and isinstance(ind2, str)):
+                return None
+            out.append((f.tag, ind1, ind2, None, subs))
     return out
 
 
@@ -50,7 +56,7 @@ def _encoded(record: Record, fmt: str) -> bytes | None:
     try:
         return _encode_record(str(record.leader), fields, fmt)
     except WriteError as e:
-        if e.column is None:  # too long for ISO 2709: not written broken
+        if e.kind == "Oversize":  # too long for ISO 2709: not written broken
             raise
         return None
 

@@ -58,7 +58,9 @@ pub fn convert(
     read.layout = Layout::Nested;
     read.strings = StringType::Plain;
     read.columns = None;
-    read.provenance = false;
+    // The writer reports a record it cannot write at its place in the
+    // input, which these columns carry.
+    read.provenance = true;
     let mut writer = MarcWriter::new(dest, write)?;
     let total: Option<u64> = inputs.iter().map(|i| i.size).sum();
     let bar = Progress::new(progress, total);

@@ -43,7 +43,8 @@ impl std::fmt::Display for Oversize {
 fn text(s: &str, enc: Encoding, out: &mut Vec<u8>) {
     match enc {
         Encoding::Utf8 => out.extend_from_slice(s.as_bytes()),
-        Encoding::Marc8 if s.is_ascii() => out.extend_from_slice(s.as_bytes()),
+        // The encoder has its own fast path for plain ASCII, and writes
+        // controls and a literal `&#x...;` as references.
         Encoding::Marc8 => marc8::encode(s, out),
     }
 }
@@ -55,19 +56,55 @@ fn digits(out: &mut [u8], mut n: usize) {
     }
 }
 
+/// A MARC delimiter inside a field's encoded data that its structure does
+/// not account for: a record or field terminator anywhere, or in a data
+/// field more subfield delimiters than subfields. (A control field may hold
+/// 0x1F: readers keep it as data, and real records have it.)
+fn delimiter_inside(data: &[u8], is_data: bool, subfields: usize) -> Option<&'static str> {
+    if let Some(p) = memchr::memchr2(RT, FT, data) {
+        return Some(if data[p] == RT {
+            "a record terminator (0x1D)"
+        } else {
+            "a field terminator (0x1E)"
+        });
+    }
+    (is_data && memchr::memchr_iter(SD, data).count() != subfields)
+        .then_some("a subfield delimiter (0x1F)")
+}
+
 /// Appends `rec` to `out`; on an error `out` is left as it was.
 pub fn encode(rec: &RecordRef<'_, '_>, enc: Encoding, out: &mut Vec<u8>) -> Result<(), Reject> {
-    if !rec.leader.is_ascii() {
+    if !rec.leader.is_ascii() || rec.leader.len() != 24 {
         return Err(Reject::table(
             "leader",
-            format!("{:?} is not ASCII, as ISO 2709 needs", rec.leader),
+            format!(
+                "{:?} is not 24 ASCII characters, as ISO 2709 needs",
+                rec.leader
+            ),
         ));
     }
-    if let Some(f) = rec.fields.iter().find(|f| !f.tag.is_ascii()) {
+    if let Some(f) = rec
+        .fields
+        .iter()
+        .find(|f| !f.tag.is_ascii() || f.tag.len() != 3)
+    {
         return Err(Reject::table(
             "fields.tag",
-            format!("{:?} is not ASCII, as ISO 2709 needs", f.tag),
+            format!(
+                "{:?} is not three ASCII characters, as ISO 2709 needs",
+                f.tag
+            ),
         ));
+    }
+    // Indicators are one ASCII character each (checked for every format).
+    // A subfield code may be any one character in UTF-8, where readers take
+    // a whole character; MARC-8 readers take a byte.
+    if enc == Encoding::Marc8 {
+        if let Some((c, _)) = rec.subfields.iter().find(|(c, _)| c.len() != 1) {
+            return Err(Reject::Unwritable(format!(
+                "subfield code {c:?} is not ASCII, as MARC-8 needs; write UTF-8"
+            )));
+        }
     }
     let start = out.len();
     let n = rec.fields.len();
@@ -87,6 +124,16 @@ pub fn encode(rec: &RecordRef<'_, '_>, enc: Encoding, out: &mut Vec<u8>) -> Resu
                     text(value, enc, out);
                 }
             }
+        }
+        if let Some(what) =
+            delimiter_inside(&out[at..], f.value.is_none(), rec.subfields_of(f).len())
+        {
+            out.truncate(start);
+            return Err(Reject::Unwritable(format!(
+                "field {}: a value holds {what}, which would change the record's \
+                 structure in ISO 2709; write MARCXML or JSON",
+                f.tag
+            )));
         }
         out.push(FT);
         let length = out.len() - at;

@@ -9,7 +9,7 @@ use arrow_array::{Array, ArrayRef, PrimitiveArray, RecordBatch};
 use arrow_schema::DataType;
 
 use super::record::Parts;
-use super::table::{chars, Strs, TableError};
+use super::table::{ascii, chars, is_control_tag, plain, Strs, TableError};
 
 /// Whether `batch` is in the long layout (it has `record_index` and
 /// `field_index` and no `fields`).
@@ -29,6 +29,7 @@ fn missing(column: &str) -> TableError {
 
 /// The long layout's columns, cast to the types read here.
 pub struct Long {
+    place: Option<(ArrayRef, ArrayRef)>,
     record_index: ArrayRef,
     field_index: ArrayRef,
     strings: [ArrayRef; 5],
@@ -36,6 +37,7 @@ pub struct Long {
 
 /// Borrowed accessors over a [`Long`].
 pub struct LongView<'a> {
+    place: Option<&'a (ArrayRef, ArrayRef)>,
     record_index: &'a PrimitiveArray<UInt64Type>,
     field_index: &'a PrimitiveArray<UInt32Type>,
     tag: Strs<'a>,
@@ -56,8 +58,15 @@ impl Long {
                 message: format!("is not an integer column: {e}"),
             })
         };
-        let s = |name: &str| col(name).cloned();
+        let s = |name: &str| -> Result<ArrayRef, TableError> {
+            plain(col(name)?).map_err(|e| TableError {
+                column: name.to_string(),
+                row: None,
+                message: format!("cannot be read: {e}"),
+            })
+        };
         Ok(Long {
+            place: super::table::provenance(batch),
             record_index: int("record_index", DataType::UInt64)?,
             field_index: int("field_index", DataType::UInt32)?,
             strings: [s("tag")?, s("ind1")?, s("ind2")?, s("code")?, s("value")?],
@@ -68,6 +77,7 @@ impl Long {
     pub fn view(&self) -> Result<LongView<'_>, TableError> {
         let s = |i: usize, name: &str| Strs::of(self.strings[i].as_ref(), name);
         Ok(LongView {
+            place: self.place.as_ref(),
             record_index: self.record_index.as_primitive(),
             field_index: self.field_index.as_primitive(),
             tag: s(0, "tag")?,
@@ -80,6 +90,11 @@ impl Long {
 }
 
 impl<'a> LongView<'a> {
+    /// Where row `i`'s record was read from, when the table says.
+    pub fn source_place(&self, i: usize) -> Option<(u64, u64)> {
+        super::table::place_of(self.place, i)
+    }
+
     /// Rows.
     pub fn len(&self) -> usize {
         self.record_index.len()
@@ -129,18 +144,22 @@ impl<'a> LongView<'a> {
                     return Err(bad("field_index", r, "a second leader row".into()));
                 }
                 let l = self.value.get(r).unwrap_or("");
-                if !chars(l, 24) {
+                if !ascii(l, 24) {
                     return Err(bad(
                         "value",
                         r,
-                        format!("leader {l:?} is {} characters, not 24", l.chars().count()),
+                        format!("leader {l:?} is not 24 ASCII characters"),
                     ));
                 }
                 leader = Some(l);
                 continue;
             }
-            if !chars(tag, 3) {
-                return Err(bad("tag", r, format!("{tag:?} is not three characters")));
+            if !ascii(tag, 3) {
+                return Err(bad(
+                    "tag",
+                    r,
+                    format!("{tag:?} is not three ASCII characters"),
+                ));
             }
             let fi = self.field_index.value(r);
             let code = self.code.get(r);
@@ -163,31 +182,41 @@ impl<'a> LongView<'a> {
                 parts.end_field();
             }
             current = Some(fi);
+            if is_control_tag(tag) {
+                if code.is_some() {
+                    return Err(bad(
+                        "code",
+                        r,
+                        format!("{tag} is a control field, which has no subfields"),
+                    ));
+                }
+                parts.control(tag, value.unwrap_or(""));
+                current = None;
+                continue;
+            }
+            let ind = |s: Strs<'a>, column: &str| match s.get(r) {
+                None => Ok(" "),
+                Some(v) if chars(v, 1) => Ok(v),
+                Some(v) => Err(bad(column, r, format!("{tag}: {v:?} is not one character"))),
+            };
+            parts.data(tag, ind(self.ind1, "ind1")?, ind(self.ind2, "ind2")?);
             match (code, value) {
+                (Some(c), _) if chars(c, 1) => parts.subfield(c, value.unwrap_or("")),
+                (Some(c), _) => {
+                    return Err(bad(
+                        "code",
+                        r,
+                        format!("{tag}: subfield code {c:?} is not one character"),
+                    ))
+                }
                 (None, Some(v)) => {
-                    parts.control(tag, v);
-                    current = None;
+                    return Err(bad(
+                        "value",
+                        r,
+                        format!("{tag} is a data field, which has subfields, not a value ({v:?})"),
+                    ))
                 }
-                _ => {
-                    let ind = |s: Strs<'a>, column: &str| match s.get(r) {
-                        None => Ok(" "),
-                        Some(v) if chars(v, 1) => Ok(v),
-                        Some(v) => {
-                            Err(bad(column, r, format!("{tag}: {v:?} is not one character")))
-                        }
-                    };
-                    parts.data(tag, ind(self.ind1, "ind1")?, ind(self.ind2, "ind2")?);
-                    if let Some(c) = code {
-                        if !chars(c, 1) {
-                            return Err(bad(
-                                "code",
-                                r,
-                                format!("{tag}: subfield code {c:?} is not one character"),
-                            ));
-                        }
-                        parts.subfield(c, value.unwrap_or(""));
-                    }
-                }
+                (None, None) => {}
             }
         }
         if current.is_some() {

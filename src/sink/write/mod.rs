@@ -65,6 +65,8 @@ pub enum WriteError {
     /// MARCXML cannot hold) under `oversize="error"`.
     #[error("record at row {row}{}: {what}, or pass oversize=\"skip\" to leave such records out", control_number.as_ref().map(|c| format!(" (001 {c:?})")).unwrap_or_default())]
     Unfit {
+        /// Why: `"Oversize"` or `"Unwritable"` (as the problem's kind).
+        kind: &'static str,
         /// The row (0-based, over the whole stream).
         row: u64,
         /// Its 001.
@@ -161,7 +163,11 @@ impl MarcWriter {
         self.rows += n as u64;
         self.encode(n, |i, parts| {
             let row = row0 + i as u64;
-            Ok((view.record(i, row, parts)?, row))
+            let at = At {
+                row,
+                source: view.source_place(i),
+            };
+            Ok((view.record(i, row, parts)?, at))
         })
     }
 
@@ -172,7 +178,20 @@ impl MarcWriter {
         };
         let table = long::Long::new(&batch)?;
         let view = table.view()?;
-        // Record boundaries: where record_index changes.
+        // Record boundaries: where record_index changes, or the input
+        // (several inputs in one Parquet file each count from 0).
+        let source = match batch.column_by_name("source") {
+            Some(a) => Some(table::plain(a).map_err(|e| TableError {
+                column: "source".into(),
+                row: None,
+                message: format!("cannot be read: {e}"),
+            })?),
+            None => None,
+        };
+        let source = source
+            .as_ref()
+            .map(|a| table::Strs::of(a.as_ref(), "source"))
+            .transpose()?;
         let mut starts = Vec::new();
         let mut last = None;
         for r in 0..view.len() {
@@ -180,9 +199,10 @@ impl MarcWriter {
                 e.row = e.row.map(|x| x + self.rows);
                 e
             })?;
-            if last != Some(ri) {
+            let key = (source.and_then(|s| s.get(r)), ri);
+            if last != Some(key) {
                 starts.push(r);
-                last = Some(ri);
+                last = Some(key);
             }
         }
         // The last record may go on in the next batch.
@@ -204,7 +224,11 @@ impl MarcWriter {
         self.rows += starts.last().copied().unwrap_or(0) as u64;
         self.encode(records, |k, parts| {
             let leader = view.record(starts[k], starts[k + 1], row0, parts)?;
-            Ok((leader, row0 + starts[k] as u64))
+            let at = At {
+                row: row0 + starts[k] as u64,
+                source: view.source_place(starts[k]),
+            };
+            Ok((leader, at))
         })
     }
 
@@ -215,7 +239,7 @@ impl MarcWriter {
     fn encode<'a>(
         &mut self,
         n: usize,
-        read: impl Fn(usize, &mut Parts<'a>) -> Result<(&'a str, u64), TableError> + Sync,
+        read: impl Fn(usize, &mut Parts<'a>) -> Result<(&'a str, At), TableError> + Sync,
     ) -> Result<(), WriteError> {
         let opts = &self.opts.clone();
         let encode = |range: std::ops::Range<usize>| -> Encoded {
@@ -224,8 +248,8 @@ impl MarcWriter {
             let mut skipped = Vec::new();
             let mut written = 0;
             for i in range {
-                let (leader, row) = read(i, &mut parts)?;
-                written += encode_one(&parts.record(leader), row, opts, &mut out, &mut skipped)?;
+                let (leader, at) = read(i, &mut parts)?;
+                written += encode_one(&parts.record(leader), at, opts, &mut out, &mut skipped)?;
             }
             Ok((out, skipped, written))
         };
@@ -315,19 +339,29 @@ fn emit(
     Ok(())
 }
 
+/// Where a record is: its row in the written stream, and, where the table
+/// carries them (`record_index`, `byte_offset`: provenance columns, as
+/// `convert` reads with), its place in the source it was read from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct At {
+    pub row: u64,
+    pub source: Option<(u64, u64)>,
+}
+
 /// A record the format cannot hold: an error, or left out and reported.
 fn unfit(
     rec: &RecordRef<'_, '_>,
-    row: u64,
+    at: At,
     opts: &WriteOptions,
     skipped: &mut Vec<Problem>,
     what: String,
-    kind: impl FnOnce(String) -> ErrorKind,
+    kind: impl Fn(String) -> ErrorKind,
 ) -> Result<u64, WriteError> {
     let control_number = rec.control_number().map(str::to_string);
     match opts.oversize {
         OversizePolicy::Error => Err(WriteError::Unfit {
-            row,
+            kind: kind(String::new()).name(),
+            row: at.row,
             control_number,
             what,
         }),
@@ -335,8 +369,9 @@ fn unfit(
             let id = control_number
                 .map(|c| format!(" (001 {c:?})"))
                 .unwrap_or_default();
+            let (index, offset) = at.source.unwrap_or((at.row, 0));
             skipped.push(Problem {
-                error: MarcError::new(row, 0, kind(format!("{what}{id}"))),
+                error: MarcError::new(index, offset, kind(format!("{what}{id}"))),
                 action: crate::error::Action::Skipped,
             });
             Ok(0)
@@ -364,17 +399,36 @@ pub fn encode_record(
     let mut skipped = Vec::new();
     let mut o = opts.clone();
     o.oversize = OversizePolicy::Error;
-    encode_one(rec, 0, &o, out, &mut skipped).map(|_| ())
+    let at = At {
+        row: 0,
+        source: None,
+    };
+    encode_one(rec, at, &o, out, &mut skipped).map(|_| ())
 }
 
-/// Encodes one record at `row` into `out`; 1 if written, 0 if left out.
+/// Encodes one record at `at` into `out`; 1 if written, 0 if left out.
 fn encode_one(
     rec: &RecordRef<'_, '_>,
-    row: u64,
+    at: At,
     opts: &WriteOptions,
     out: &mut Vec<u8>,
     skipped: &mut Vec<Problem>,
 ) -> Result<u64, WriteError> {
+    // An indicator is one byte in ISO 2709, and every reader of the text
+    // formats takes one ASCII character.
+    let odd = rec
+        .fields
+        .iter()
+        .find(|f| f.value.is_none() && !(f.ind1.len() == 1 && f.ind2.len() == 1));
+    if let Some(f) = odd {
+        let what = format!(
+            "field {}: indicators {:?} and {:?} are not one ASCII character each",
+            f.tag, f.ind1, f.ind2
+        );
+        return unfit(rec, at, opts, skipped, what, |what| ErrorKind::Unwritable {
+            what,
+        });
+    }
     let before = out.len();
     let sep = separator(opts.format);
     if !out.is_empty() {
@@ -404,18 +458,18 @@ fn encode_one(
         Ok(()) => Ok(1),
         Err(Reject::Table { column, message }) => Err(WriteError::Table(TableError {
             column: column.to_string(),
-            row: Some(row),
+            row: Some(at.row),
             message,
         })),
         Err(Reject::Oversize(o)) => unfit(
             rec,
-            row,
+            at,
             opts,
             skipped,
             format!("{o}; write MARCXML, which has no such limit"),
             |what| ErrorKind::Oversize { what },
         ),
-        Err(Reject::Unwritable(what)) => unfit(rec, row, opts, skipped, what, |what| {
+        Err(Reject::Unwritable(what)) => unfit(rec, at, opts, skipped, what, |what| {
             ErrorKind::Unwritable { what }
         }),
     }

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
+use arrow_array::types::UInt64Type;
 use arrow_array::{
     Array, ArrayRef, GenericListArray, LargeStringArray, OffsetSizeTrait, RecordBatch, StringArray,
     StringViewArray, StructArray,
@@ -38,8 +39,11 @@ fn schema_error(column: &str, message: impl Into<String>) -> TableError {
 }
 
 /// A string column of any of Arrow's string types.
+/// (`Strs::of` checks the type once per batch.)
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Strs<'a> {
+    /// A column of type `null` (what pyarrow infers for all-`None`).
+    Null,
     Utf8(&'a StringArray),
     Large(&'a LargeStringArray),
     View(&'a StringViewArray),
@@ -51,6 +55,7 @@ impl<'a> Strs<'a> {
             DataType::Utf8 => Ok(Strs::Utf8(a.as_string::<i32>())),
             DataType::LargeUtf8 => Ok(Strs::Large(a.as_string::<i64>())),
             DataType::Utf8View => Ok(Strs::View(a.as_string_view())),
+            DataType::Null => Ok(Strs::Null),
             other => Err(schema_error(
                 column,
                 format!("is {other}, not a string column"),
@@ -61,6 +66,7 @@ impl<'a> Strs<'a> {
     #[inline]
     pub(crate) fn get(&self, i: usize) -> Option<&'a str> {
         match self {
+            Strs::Null => None,
             Strs::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
             Strs::Large(a) => a.is_valid(i).then(|| a.value(i)),
             Strs::View(a) => a.is_valid(i).then(|| a.value(i)),
@@ -70,7 +76,7 @@ impl<'a> Strs<'a> {
 
 /// Casts dictionary-encoded (or other castable) string columns to plain
 /// strings, recursively, so that [`Strs`] sees one of three types.
-fn plain(a: &ArrayRef) -> Result<ArrayRef, ArrowError> {
+pub(crate) fn plain(a: &ArrayRef) -> Result<ArrayRef, ArrowError> {
     match a.data_type() {
         DataType::Dictionary(_, v)
             if matches!(
@@ -193,10 +199,32 @@ impl<'a> Lists<'a> {
 pub struct Nested {
     leader: ArrayRef,
     fields: ArrayRef,
+    place: Option<(ArrayRef, ArrayRef)>,
+}
+
+/// The provenance columns `record_index` and `byte_offset` as `UInt64`,
+/// when a batch has both (where each record was read from).
+pub(crate) fn provenance(batch: &RecordBatch) -> Option<(ArrayRef, ArrayRef)> {
+    let col = |name: &str| {
+        let a = batch.column_by_name(name)?;
+        arrow_cast::cast(a, &DataType::UInt64).ok()
+    };
+    Some((col("record_index")?, col("byte_offset")?))
+}
+
+/// Row `i`'s `(record_index, byte_offset)`, when both are there and set.
+pub(crate) fn place_of(place: Option<&(ArrayRef, ArrayRef)>, i: usize) -> Option<(u64, u64)> {
+    let (ri, bo) = place?;
+    let (ri, bo) = (
+        ri.as_primitive::<UInt64Type>(),
+        bo.as_primitive::<UInt64Type>(),
+    );
+    (ri.is_valid(i) && bo.is_valid(i)).then(|| (ri.value(i), bo.value(i)))
 }
 
 /// Borrowed accessors over a [`Nested`].
 pub struct NestedView<'a> {
+    place: Option<&'a (ArrayRef, ArrayRef)>,
     leader: Strs<'a>,
     fields: Lists<'a>,
     tag: Strs<'a>,
@@ -227,6 +255,7 @@ impl Nested {
         Ok(Nested {
             leader: cast(col("leader")?, "leader")?,
             fields: cast(col("fields")?, "fields")?,
+            place: provenance(batch),
         })
     }
 
@@ -267,6 +296,7 @@ impl Nested {
             ));
         }
         Ok(NestedView {
+            place: self.place.as_ref(),
             leader: Strs::of(self.leader.as_ref(), "leader")?,
             fields,
             tag,
@@ -285,6 +315,19 @@ impl Nested {
     }
 }
 
+/// Whether `tag` names a control field (`001`-`009`; `00` and a digit),
+/// as `marc::Tag::is_control` decides on reading.
+pub(crate) fn is_control_tag(tag: &str) -> bool {
+    let b = tag.as_bytes();
+    b.len() == 3 && b[0] == b'0' && b[1] == b'0' && b[2].is_ascii_digit()
+}
+
+/// Whether `s` is `n` ASCII characters (tags and leaders: every MARC
+/// format's readers take nothing else).
+pub(crate) fn ascii(s: &str, n: usize) -> bool {
+    s.len() == n && s.is_ascii()
+}
+
 /// Whether `s` is `n` characters.
 #[inline]
 pub(crate) fn chars(s: &str, n: usize) -> bool {
@@ -295,6 +338,11 @@ pub(crate) fn chars(s: &str, n: usize) -> bool {
 }
 
 impl<'a> NestedView<'a> {
+    /// Where row `i` was read from, when the table says.
+    pub fn source_place(&self, i: usize) -> Option<(u64, u64)> {
+        place_of(self.place, i)
+    }
+
     /// Reads row `i` into `parts` and returns its leader. `row` is the
     /// row's number in the whole stream, for messages.
     pub fn record(&self, i: usize, row: u64, parts: &mut Parts<'a>) -> Result<&'a str, TableError> {
@@ -308,13 +356,10 @@ impl<'a> NestedView<'a> {
             .leader
             .get(i)
             .ok_or_else(|| bad("leader", "is null".into()))?;
-        if !chars(leader, 24) {
+        if !ascii(leader, 24) {
             return Err(bad(
                 "leader",
-                format!(
-                    "{leader:?} is {} characters, not 24",
-                    leader.chars().count()
-                ),
+                format!("{leader:?} is not 24 ASCII characters"),
             ));
         }
         let Some((from, to)) = self.fields.range(i) else {
@@ -326,24 +371,32 @@ impl<'a> NestedView<'a> {
                 .tag
                 .get(f)
                 .ok_or_else(|| at("fields.tag", "is null".into()))?;
-            if !chars(tag, 3) {
-                return Err(at("fields.tag", format!("{tag:?} is not three characters")));
+            if !ascii(tag, 3) {
+                return Err(at(
+                    "fields.tag",
+                    format!("{tag:?} is not three ASCII characters"),
+                ));
             }
             let value = self.value.and_then(|v| v.get(f));
             let subs = self.subfields.and_then(|s| s.range(f));
-            let control = match (value, subs) {
-                (Some(_), Some((a, b))) if b > a => {
+            // The tag decides, as every reader decides: 001-009 are control
+            // fields, anything else a data field.
+            let control = is_control_tag(tag);
+            match (control, value, subs) {
+                (true, _, Some((a, b))) if b > a => {
                     return Err(at(
-                        "fields",
-                        format!("{tag} has both a value and subfields"),
+                        "fields.subfields",
+                        format!("{tag} is a control field, which has no subfields"),
                     ))
                 }
-                (Some(_), _) => true,
-                (None, Some(_)) => false,
-                // Neither: a control tag is an empty control field, any
-                // other a data field with no subfields.
-                (None, None) => tag.starts_with("00"),
-            };
+                (false, Some(v), _) => {
+                    return Err(at(
+                        "fields.value",
+                        format!("{tag} is a data field, which has subfields, not a value ({v:?})"),
+                    ))
+                }
+                _ => {}
+            }
             if control {
                 parts.control(tag, value.unwrap_or(""));
                 continue;
