@@ -56,20 +56,33 @@ fn digits(out: &mut [u8], mut n: usize) {
     }
 }
 
-/// A MARC delimiter inside a field's encoded data that its structure does
-/// not account for: a record or field terminator anywhere, or in a data
-/// field more subfield delimiters than subfields. (A control field may hold
-/// 0x1F: readers keep it as data, and real records have it.)
-fn delimiter_inside(data: &[u8], is_data: bool, subfields: usize) -> Option<&'static str> {
-    if let Some(p) = memchr::memchr2(RT, FT, data) {
-        return Some(if data[p] == RT {
-            "a record terminator (0x1D)"
-        } else {
-            "a field terminator (0x1E)"
-        });
-    }
-    (is_data && memchr::memchr_iter(SD, data).count() != subfields)
-        .then_some("a subfield delimiter (0x1F)")
+/// The first value of `rec` holding a MARC delimiter its structure does
+/// not account for: a record or field terminator anywhere, a subfield
+/// delimiter in a data field's indicators, codes or values. (A control
+/// field may hold 0x1F: readers keep it as data, and real records have it.)
+/// Looked for only when the delimiter counts of the written record are off.
+fn delimiter_inside(rec: &RecordRef<'_, '_>) -> Option<(String, &'static str)> {
+    let terminator = |v: &str| match memchr::memchr2(RT, FT, v.as_bytes()) {
+        Some(p) if v.as_bytes()[p] == RT => Some("a record terminator (0x1D)"),
+        Some(_) => Some("a field terminator (0x1E)"),
+        None => None,
+    };
+    let any = |v: &str| {
+        terminator(v).or_else(|| {
+            v.contains('\u{1f}')
+                .then_some("a subfield delimiter (0x1F)")
+        })
+    };
+    rec.fields.iter().find_map(|f| {
+        let found = match f.value {
+            Some(v) => terminator(v),
+            None => [f.ind1, f.ind2]
+                .into_iter()
+                .chain(rec.subfields_of(f).iter().flat_map(|(c, v)| [*c, *v]))
+                .find_map(any),
+        };
+        found.map(|what| (f.tag.to_string(), what))
+    })
 }
 
 /// Appends `rec` to `out`; on an error `out` is left as it was.
@@ -125,16 +138,6 @@ pub fn encode(rec: &RecordRef<'_, '_>, enc: Encoding, out: &mut Vec<u8>) -> Resu
                 }
             }
         }
-        if let Some(what) =
-            delimiter_inside(&out[at..], f.value.is_none(), rec.subfields_of(f).len())
-        {
-            out.truncate(start);
-            return Err(Reject::Unwritable(format!(
-                "field {}: a value holds {what}, which would change the record's \
-                 structure in ISO 2709; write MARCXML or JSON",
-                f.tag
-            )));
-        }
         out.push(FT);
         let length = out.len() - at;
         let offset = at - data;
@@ -153,6 +156,30 @@ pub fn encode(rec: &RecordRef<'_, '_>, enc: Encoding, out: &mut Vec<u8>) -> Resu
         entry[..3].copy_from_slice(&f.tag.as_bytes()[..3]);
         digits(&mut entry[3..7], length);
         digits(&mut entry[7..12], offset);
+    }
+    // Delimiters that do not belong, counted in one pass (which the
+    // compiler vectorises): a field terminator per field, a subfield
+    // delimiter per subfield, those control fields hold, and nothing else.
+    // (MARC-8 output writes delimiters in values as references.)
+    if enc == Encoding::Utf8 && out.len() - data <= 99_999 {
+        let found = out[data..]
+            .iter()
+            .filter(|b| (RT..=SD).contains(*b))
+            .count();
+        let in_control: usize = rec
+            .fields
+            .iter()
+            .filter_map(|f| f.value)
+            .map(|v| memchr::memchr_iter(SD, v.as_bytes()).count())
+            .sum();
+        if found != n + rec.subfields.len() + in_control {
+            out.truncate(start);
+            let (tag, what) = delimiter_inside(rec).unwrap_or_default();
+            return Err(Reject::Unwritable(format!(
+                "field {tag}: a value holds {what}, which would change the record's \
+                 structure in ISO 2709; write MARCXML or JSON"
+            )));
+        }
     }
     out.push(RT);
     let total = out.len() - start;
