@@ -105,30 +105,25 @@ pub(crate) fn plain(a: &ArrayRef) -> Result<ArrayRef, ArrowError> {
                 s.nulls().cloned(),
             )?))
         }
-        DataType::List(f) => {
-            let l = a.as_list::<i32>();
-            let v = plain(l.values())?;
-            let f = Arc::new(f.as_ref().clone().with_data_type(v.data_type().clone()));
-            Ok(Arc::new(GenericListArray::<i32>::try_new(
-                f,
-                l.offsets().clone(),
-                v,
-                l.nulls().cloned(),
-            )?))
-        }
-        DataType::LargeList(f) => {
-            let l = a.as_list::<i64>();
-            let v = plain(l.values())?;
-            let f = Arc::new(f.as_ref().clone().with_data_type(v.data_type().clone()));
-            Ok(Arc::new(GenericListArray::<i64>::try_new(
-                f,
-                l.offsets().clone(),
-                v,
-                l.nulls().cloned(),
-            )?))
-        }
+        DataType::List(f) => plain_list(a.as_list::<i32>(), f),
+        DataType::LargeList(f) => plain_list(a.as_list::<i64>(), f),
         _ => Ok(a.clone()),
     }
+}
+
+/// A list with its items made plain.
+fn plain_list<O: OffsetSizeTrait>(
+    l: &GenericListArray<O>,
+    f: &arrow_schema::FieldRef,
+) -> Result<ArrayRef, ArrowError> {
+    let v = plain(l.values())?;
+    let f = Arc::new(f.as_ref().clone().with_data_type(v.data_type().clone()));
+    Ok(Arc::new(GenericListArray::<O>::try_new(
+        f,
+        l.offsets().clone(),
+        v,
+        l.nulls().cloned(),
+    )?))
 }
 
 /// A list column (32- or 64-bit offsets) of structs.
