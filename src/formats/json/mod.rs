@@ -34,10 +34,15 @@ pub fn read_record(
     repairs: &mut Vec<TextError>,
 ) -> Result<(), TextError> {
     match parse(frame, out) {
-        Err(e) if lenient && e.kind.to_string().contains("control character") => {
+        // Decided by the input, not by serde_json's message: the frame
+        // holds raw control characters inside strings.
+        Err(e) if lenient => {
+            let Some(escaped) = escape_controls(frame) else {
+                return Err(e);
+            };
             let at = e.at;
             out.start();
-            parse(&escape_controls(frame), out).map_err(|mut e| {
+            parse(&escaped, out).map_err(|mut e| {
                 e.at = at;
                 e
             })?;
@@ -49,10 +54,11 @@ pub fn read_record(
     }
 }
 
-/// `frame` with each control byte inside a string written as `\u00XX`.
-fn escape_controls(frame: &[u8]) -> Vec<u8> {
+/// `frame` with each control byte inside a string written as `\u00XX`, or
+/// `None` when there is none.
+fn escape_controls(frame: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(frame.len() + 16);
-    let (mut in_string, mut escaped) = (false, false);
+    let (mut in_string, mut escaped, mut any) = (false, false, false);
     for &b in frame {
         match b {
             _ if escaped => escaped = false,
@@ -60,13 +66,14 @@ fn escape_controls(frame: &[u8]) -> Vec<u8> {
             b'"' => in_string = !in_string,
             0..0x20 if in_string => {
                 out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+                any = true;
                 continue;
             }
             _ => {}
         }
         out.push(b);
     }
-    out
+    any.then_some(out)
 }
 
 fn parse(frame: &[u8], out: &mut Built) -> Result<(), TextError> {
