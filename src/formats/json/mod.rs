@@ -431,6 +431,27 @@ mod tests {
     }
 
     #[test]
+    fn raw_control_characters_are_repaired_only_under_lenient() {
+        let text = "{\"leader\": \"00000nam a2200000 a 4500\", \"fields\": [{\"500\": {\"ind1\": \" \", \"ind2\": \" \", \"subfields\": [{\"a\": \"a\tb\"}]}}]}";
+        let fresh = || {
+            let mut b = Built::default();
+            b.start();
+            b
+        };
+        let mut b = fresh();
+        assert!(read_record(text.as_bytes(), &mut b, false, &mut vec![]).is_err());
+        let (mut b, mut repairs) = (fresh(), vec![]);
+        read_record(text.as_bytes(), &mut b, true, &mut repairs).unwrap();
+        assert!(b.bytes.windows(3).any(|w| w == b"a\tb"), "{:?}", b.bytes);
+        assert_eq!(repairs.len(), 1);
+        // Another syntax error, with no control character: not repaired.
+        let bad = text.replace('\t', " ").replace("]}", "]");
+        let (mut b, mut repairs) = (fresh(), vec![]);
+        assert!(read_record(bad.as_bytes(), &mut b, true, &mut repairs).is_err());
+        assert!(repairs.is_empty());
+    }
+
+    #[test]
     fn reads_records_in_any_key_order() {
         let b = read(r#"{"fields": [{"001": "x"}, {"245": {"subfields": [{"a": "T\u00e9"}, {"c": "\""}], "ind2": "0", "ind1": "1"}}], "leader": "00000nam a2200000 a 4500"}"#).unwrap();
         assert_eq!(
