@@ -62,6 +62,9 @@ pub struct ReadOptions {
     /// Test hook: the worker for this chunk panics.
     #[doc(hidden)]
     pub fail_at_chunk: Option<u64>,
+    /// Read only the records of this byte range `[start, end)` of the
+    /// object (`formats::split`).
+    pub byte_range: Option<(u64, u64)>,
     /// Keep each batch's chunk bytes for `BatchStream::take_raw` (the
     /// record iterator's `current_chunk`); off, they are freed as soon as
     /// the batch is built.
@@ -86,6 +89,7 @@ impl Default for ReadOptions {
             predicate: None,
             max_in_flight: None,
             fail_at_chunk: None,
+            byte_range: None,
             keep_raw: false,
         }
     }
@@ -248,6 +252,18 @@ pub const OPTIONS: &[OptionSpec] = &[
         "records per batch (None: 2048)"
     ),
     spec!(
+        "byte_range",
+        "None",
+        &[Entry::Batches, Entry::Summary],
+        "(start, end): only the records that start in this byte range (docs/scale-out.md)"
+    ),
+    spec!(
+        "storage_options",
+        "None",
+        ALL,
+        "for URLs (s3://, https://, ...): passed to fsspec, as pandas and Dask do"
+    ),
+    spec!(
         "threads",
         "None",
         ALL,
@@ -284,6 +300,8 @@ pub enum Value {
     List(Vec<String>),
     /// A mapping of strings to strings.
     Map(Vec<(String, String)>),
+    /// A sequence of integers.
+    Ints(Vec<i64>),
     /// Anything else, by its type's name (only for the error message).
     Other(String),
 }
@@ -297,6 +315,7 @@ impl Value {
             Value::Str(_) => "str".into(),
             Value::List(_) => "list".into(),
             Value::Map(_) => "dict".into(),
+            Value::Ints(_) => "tuple of int".into(),
             Value::Other(t) => t.clone(),
         }
     }
@@ -440,6 +459,22 @@ impl ReadOptions {
                         _ => return Err(type_err(n, "an int >= 0 or None", &v)),
                     }
                 }
+                "byte_range" => {
+                    o.byte_range = match v {
+                        Value::None => None,
+                        Value::Ints(r) if r.len() == 2 && 0 <= r[0] && r[0] <= r[1] => {
+                            Some((r[0] as u64, r[1] as u64))
+                        }
+                        Value::Ints(_) => {
+                            return Err(OptionError::Value(
+                                "byte_range must be (start, end) with 0 <= start <= end".into(),
+                            ))
+                        }
+                        _ => return Err(type_err(n, "a (start, end) tuple of int or None", &v)),
+                    }
+                }
+                // Taken by the binding, which opens URLs through fsspec.
+                "storage_options" => {}
                 "tags" => {
                     o.tags = match &v {
                         Value::None => None,

@@ -16,6 +16,7 @@
 pub mod frame;
 pub mod json;
 pub mod mrk;
+pub mod split;
 pub mod xml;
 
 use crate::error::{ErrorKind, Tag};

@@ -20,6 +20,13 @@
 //!    the next 0x1D; a valid record hidden behind leading garbage is found by
 //!    looking for a position whose length field matches that terminator.
 //!
+//! 4. A record never runs over a *sync point*: a terminator followed
+//!    (after padding) by a record whose length field ends on a terminator.
+//!    A record whose length or terminator would take it past one ends at
+//!    that terminator instead, with a [`ErrorKind::LengthMismatch`]. So the
+//!    sync points are record starts for every reader, whatever came
+//!    before, and a byte range can begin at one (`formats::split`).
+//!
 //! The scanner is a pure function of the bytes it is shown plus a record
 //! counter, so it works on a stream of chunks: when it needs more bytes to
 //! decide it answers [`Scan::NeedMore`] and the caller shows it the same
@@ -167,6 +174,55 @@ fn next_is_plausible(rest: &[u8], eof: bool) -> Option<bool> {
     Some(parse_digits(&rest[..5]).is_some_and(|n| n >= MIN_RECORD_LEN))
 }
 
+/// Padding looked past when deciding whether a sync point follows; a
+/// longer run of padding is not one (the rule must stay local).
+const SYNC_PADDING: usize = 4096;
+
+/// Whether `rest`, the bytes right after a record terminator, begins (after
+/// at most [`SYNC_PADDING`] bytes of padding) with a record whose declared
+/// length ends on a terminator: a sync point (see the module
+/// documentation). `None`: cannot tell yet.
+pub fn starts_synced_record(rest: &[u8], eof: bool) -> Option<bool> {
+    let window = &rest[..rest.len().min(SYNC_PADDING + 1)];
+    let p = match window.iter().position(|&b| !is_padding(b)) {
+        Some(p) => p,
+        None if window.len() > SYNC_PADDING || eof => return Some(false),
+        None => return None,
+    };
+    let r = &rest[p..];
+    if r.len() < 5 {
+        return if eof { Some(false) } else { None };
+    }
+    let n = match parse_digits(&r[..5]) {
+        Some(n) if n >= MIN_RECORD_LEN => n,
+        _ => return Some(false),
+    };
+    if r.len() < n {
+        return if eof { Some(false) } else { None };
+    }
+    Some(r[n - 1] == RECORD_TERMINATOR)
+}
+
+/// The offset just past the first terminator in `buf[from..until]` that a
+/// sync point follows (what follows may lie past `until`). `None`: cannot
+/// tell yet; `Some(None)`: there is none.
+pub fn next_sync(buf: &[u8], from: usize, until: usize, eof: bool) -> Option<Option<usize>> {
+    let mut from = from;
+    let until = until.min(buf.len());
+    while let Some(t) = memchr::memchr(RECORD_TERMINATOR, buf.get(from..until).unwrap_or(&[])) {
+        let t = from + t;
+        match starts_synced_record(&buf[t + 1..], eof)? {
+            true => return Some(Some(t + 1)),
+            false => from = t + 1,
+        }
+    }
+    if eof || until < buf.len() {
+        Some(None)
+    } else {
+        None
+    }
+}
+
 impl Scanner {
     /// A scanner whose first frame gets index 0.
     pub fn new() -> Self {
@@ -247,7 +303,12 @@ impl Scanner {
         };
         if b.len() >= declared {
             if b[declared - 1] == RECORD_TERMINATOR {
-                return self.frame(s, s + declared, FrameKind::Record { problem: None });
+                // Rule 4: no sync point inside the record.
+                return match next_sync(b, 0, declared - 1, eof) {
+                    None => Scan::NeedMore,
+                    Some(Some(t)) => self.length_mismatch(s, t - 1, declared),
+                    Some(None) => self.frame(s, s + declared, FrameKind::Record { problem: None }),
+                };
             }
             return self.mismatch(buf, s, declared, eof);
         }
@@ -314,6 +375,14 @@ impl Scanner {
         match next_is_plausible(&b[declared..], eof) {
             None => return Scan::NeedMore,
             Some(true) => {
+                // Not past a sync point (rule 4).
+                if let Some(t) = t {
+                    match next_sync(b, t, declared, eof) {
+                        None => return Scan::NeedMore,
+                        Some(Some(u)) => return self.length_mismatch(s, u - 1, declared),
+                        Some(None) => {}
+                    }
+                }
                 let problem = ErrorKind::MissingRecordTerminator { declared };
                 return self.frame(
                     s,

@@ -12,8 +12,9 @@ use crossbeam_channel::{Receiver, Sender};
 use super::stream::Msg;
 use super::worker::{parse_chunk, Chunk, Frame};
 use super::{Counters, Factory, PipelineError};
+use crate::formats::split;
 use crate::formats::Framer;
-use crate::input::{Format, Source};
+use crate::input::{Format, RandomAccess, Source, Window};
 use crate::marc::scan::Scan;
 use crate::options::ReadOptions;
 
@@ -59,19 +60,26 @@ pub(super) struct Chunker<O> {
 
 impl<O: Send + 'static> Chunker<O> {
     pub(super) fn run(mut self, source: Source) {
-        // Decompression and format detection happen here, on the thread
-        // that reads: a pipe may block, and a Python file object is only
-        // called with the GIL taken for each read.
-        let r = match source.prepare(self.opts.format) {
+        // Decompression, format detection and finding a byte range's
+        // records happen here, on the thread that reads: a pipe may block,
+        // and a Python file object is only called with the GIL taken for
+        // each read.
+        let r = match self
+            .ranged(source)
+            .and_then(|s| Ok(s.prepare(self.opts.format)?))
+        {
             Ok(p) => {
                 self.format = p.format;
                 let _ = self.counters.format.set(p.format);
                 match p.source {
                     Source::Shared(data) => self.run_shared(data),
-                    Source::Reader(r) => self.run_reader(r),
+                    Source::Reader(r) => self.run_reader(r, p.window),
+                    Source::Seekable(_) | Source::Window(..) => {
+                        unreachable!("prepare makes a stream")
+                    }
                 }
             }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(e),
         };
         match r {
             Ok(true) => {
@@ -83,6 +91,24 @@ impl<O: Send + 'static> Chunker<O> {
             }
         }
         self.counters.reader_done.store(true, Ordering::SeqCst);
+    }
+
+    /// The source narrowed to `byte_range`, when one is asked for.
+    fn ranged(&self, source: Source) -> Result<Source, PipelineError> {
+        let Some((start, end)) = self.opts.byte_range else {
+            return Ok(source);
+        };
+        let ra = match source {
+            Source::Shared(b) => RandomAccess::Shared(b),
+            Source::Seekable(r) => RandomAccess::Seekable(r),
+            Source::Reader(_) | Source::Window(..) => {
+                return Err(PipelineError::Io(std::io::Error::new(
+                    std::io::ErrorKind::Unsupported,
+                    "byte_range needs a file, bytes or a seekable file object",
+                )))
+            }
+        };
+        Ok(split::open_range(ra, self.opts.format, start, end)?)
     }
 
     /// Waits for a token and hands the chunk to a worker; `false` when the
@@ -190,10 +216,16 @@ impl<O: Send + 'static> Chunker<O> {
         Ok(true)
     }
 
-    fn run_reader(&mut self, mut reader: Box<dyn Read + Send>) -> Result<bool, PipelineError> {
+    fn run_reader(
+        &mut self,
+        mut reader: Box<dyn Read + Send>,
+        window: Option<Window>,
+    ) -> Result<bool, PipelineError> {
         let mut scanner = Framer::new(self.format);
         let mut buf: Vec<u8> = Vec::with_capacity(READ_BLOCK * 2);
-        let mut base: u64 = 0; // absolute offset of buf[0]
+        let mut base: u64 = 0; // stream offset of buf[0]
+                               // Frames of a byte range's prelude, not read and not counted.
+        let mut dropped: u64 = 0;
         let mut pos = 0;
         let mut eof = false;
         let mut frames = Vec::new();
@@ -203,9 +235,23 @@ impl<O: Send + 'static> Chunker<O> {
             }
             match scanner.next(&buf[pos..], eof) {
                 Scan::Frame(f) => {
+                    let at = base + (pos + f.start) as u64;
+                    let offset = match window {
+                        None => at,
+                        Some(w) => match w.object_offset(at) {
+                            None => {
+                                dropped += 1;
+                                pos += f.end;
+                                continue;
+                            }
+                            // The next range's first record.
+                            Some(o) if o >= w.stop => break,
+                            Some(o) => o,
+                        },
+                    };
                     frames.push(Frame {
-                        index: f.index,
-                        offset: base + (pos + f.start) as u64,
+                        index: f.index - dropped,
+                        offset,
                         start: pos + f.start,
                         end: pos + f.end,
                         kind: f.kind,

@@ -32,6 +32,9 @@ fn value(v: &Bound<'_, PyAny>) -> PyResult<Value> {
         if let Ok(items) = v.extract::<Vec<String>>() {
             return Ok(Value::List(items));
         }
+        if let Ok(items) = v.extract::<Vec<i64>>() {
+            return Ok(Value::Ints(items));
+        }
         return Ok(Value::Other("a list that is not all str".into()));
     }
     if v.hasattr("items")? {
