@@ -19,11 +19,13 @@ from marcarrow._marcarrow import (
     BatchReader,
     __version__,
     _convert,
+    _splits,
     _to_parquet,
     _write_marc,
     read_batches,
     summarize,
 )
+from marcarrow import _remote
 from marcarrow._scan import scan_marc
 from marcarrow.exceptions import MarcError, MarcWarning, WriteError
 from marcarrow.problems import Action, Problem
@@ -69,6 +71,7 @@ __all__ = [
     "read_batches",
     "read_polars",
     "scan_marc",
+    "splits",
     "summarize",
     "to_parquet",
     "write_marc",
@@ -98,20 +101,48 @@ def _raised(reader: BatchReader) -> MarcError | None:
     return None
 
 
+def _many(source: Any, options: dict[str, Any]) -> list[Any] | None:
+    """The inputs of a list or a glob (``None`` for one input); a
+    ``source`` column will name them."""
+    sources = _remote.expand(source, options.get("storage_options"))
+    columns = options.get("columns")
+    if sources is not None and columns is not None and "source" in columns:
+        raise ValueError("column name 'source' is taken by the input names of several sources")
+    return sources
+
+
+def _name(source: Any) -> str:
+    return os.fspath(source) if isinstance(source, str | os.PathLike) else repr(source)
+
+
 def read_arrow(source: Any, **options: Unpack[ReadOptions]) -> pyarrow.Table:
     """Read MARC records into a :class:`pyarrow.Table`.
 
     Takes any input and every reading option of :func:`read_batches`
     (``docs/options.md``): ``columns=`` for the flat ``columns`` layout,
-    ``where=`` to filter records. Under ``strict`` a malformed record raises
-    :class:`MarcError`; under ``lenient`` and ``skip`` one
-    :class:`MarcWarning` summarises the problems.
+    ``where=`` to filter records. A URL (``s3://...``, with
+    ``storage_options=``) is read through fsspec; a list or a glob reads
+    each input in turn, with a ``source`` column in front naming it. Under
+    ``strict`` a malformed record raises :class:`MarcError`; under
+    ``lenient`` and ``skip`` one :class:`MarcWarning` summarises the
+    problems.
 
     >>> import marcarrow
     >>> marcarrow.read_arrow(marcarrow.SAMPLE).num_rows
     386
     """
     import pyarrow as pa
+
+    sources = _many(source, dict(options))
+    if sources is not None:
+        tables = []
+        for s in sources:
+            t = read_arrow(s, **options)
+            name = pa.array([_name(s)] * t.num_rows, pa.string())
+            tables.append(t.add_column(0, pa.field("source", pa.string(), False), name))
+        if not tables:
+            raise ValueError("an empty list of inputs")
+        return pa.concat_tables(tables)
 
     reader = read_batches(source, **options)
     batches = [pa.record_batch(b) for b in reader]
@@ -134,6 +165,15 @@ def read_polars(source: Any, **options: Unpack[ReadOptions]) -> polars.DataFrame
     import polars as pl
 
     options.setdefault("string_type", "string_view")
+    sources = _many(source, dict(options))
+    if sources is not None:
+        if not sources:
+            raise ValueError("an empty list of inputs")
+        frames = [
+            read_polars(s, **options).select(pl.lit(_name(s)).alias("source"), pl.all())
+            for s in sources
+        ]
+        return pl.concat(frames)
     reader = read_batches(source, **options)
     try:
         # Through the C stream: polars takes the view columns as they are.
@@ -178,13 +218,32 @@ def to_parquet(
     >>> marcarrow.to_parquet(marcarrow.SAMPLE, out)["records"]
     386
     """
-    sources = list(source) if isinstance(source, list | tuple) else [source]
+    sources = _remote.expand(source, options.get("storage_options")) or [source]
     columns = options.get("columns")
     if len(sources) > 1 and columns is not None and "source" in columns:
         raise ValueError("column name 'source' is taken by the input names of several sources")
     summary = _to_parquet(sources, dest, **options)
     _warn_problems(summary["errors"], stacklevel=2)
     return summary
+
+
+def splits(
+    source: Any, blocksize: int | str = "256MiB", **options: Unpack[ReadOptions]
+) -> list[tuple[int, int]]:
+    """Byte ranges of about ``blocksize`` bytes (an int, or ``"256MiB"``,
+    ``"64MB"``) that cover ``source``, for ``byte_range=``: reading each
+    range reads every record exactly once (``docs/scale-out.md``). One
+    range when the input cannot be split: compressed, a JSON array,
+    MARCMaker text. Takes ``format=`` and ``storage_options=``.
+
+    >>> import marcarrow
+    >>> ranges = marcarrow.splits(marcarrow.SAMPLE, 100_000)
+    >>> len(ranges), ranges[0]
+    (6, (0, 100000))
+    >>> sum(marcarrow.read_arrow(marcarrow.SAMPLE, byte_range=r).num_rows for r in ranges)
+    386
+    """
+    return _splits(source, _remote.parse_size(blocksize), **options)
 
 
 def _arrow_stream(data: Any) -> Any:
@@ -290,7 +349,7 @@ def convert(
     for name in ("layout", "columns", "batch_size", "string_type"):
         if name in options:
             raise TypeError(f"convert() does not take {name}=: it writes whole records")
-    sources = list(source) if isinstance(source, list | tuple) else [source]
+    sources = _remote.expand(source, options.get("storage_options")) or [source]
     summary = _convert(sources, dest, **options)
     _warn_problems(summary["errors"], stacklevel=2)
     return summary

@@ -170,7 +170,7 @@ pub(crate) fn read_batches(
     options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyBatchReader> {
     let opts = options::read_options(Entry::Batches, options::pairs(options)?)?;
-    let (src, _) = input::source(py, source)?;
+    let (src, _) = input::source(py, source, options)?;
     let stream = pipeline::start(src, opts).map_err(|e| errors::pipeline_err(py, e))?;
     Ok(PyBatchReader {
         schema: stream.schema(),

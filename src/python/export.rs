@@ -26,7 +26,7 @@ pub(crate) fn _to_parquet<'py>(
         .import("os")?
         .call_method1("fsdecode", (dest,))?
         .extract()?;
-    let inputs = input::named(py, sources)?;
+    let inputs = input::named(py, sources, options)?;
     // Ctrl-C must stop a long export: check Python's signals after each
     // batch (taking the GIL for that moment only).
     let mut interrupt: Option<PyErr> = None;

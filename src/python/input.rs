@@ -2,18 +2,18 @@
 //! entry point (`read_batches`, `summarize`, `to_parquet`, the record
 //! iterator, the CLI) calls [`resolve`] and then opens it with [`open`].
 
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
-use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString};
 
 use crate::input::{Input, Source};
 
 use super::errors;
 
-const ACCEPTED: &str = "str or os.PathLike (a path), bytes, bytearray, memoryview, \
+const ACCEPTED: &str = "str or os.PathLike (a path or a URL), bytes, bytearray, memoryview, \
     a binary file object (open(..., 'rb'), io.BytesIO, sys.stdin.buffer, anything with read), \
     or a socket.socket";
 
@@ -67,6 +67,44 @@ impl Read for PyRead {
     }
 }
 
+impl Seek for PyRead {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.pending.clear();
+        let (offset, whence) = match pos {
+            SeekFrom::Start(n) => (n as i64, 0),
+            SeekFrom::Current(n) => (n, 1),
+            SeekFrom::End(n) => (n, 2),
+        };
+        Python::attach(|py| {
+            self.obj
+                .bind(py)
+                .call_method1("seek", (offset, whence))
+                .and_then(|r| r.extract::<u64>())
+                .map_err(|e| std::io::Error::other(format!("seek() raised {e}")))
+        })
+    }
+}
+
+/// Whether `s` is a URL for fsspec (`s3://`, `https://`, ...), not a path.
+fn is_url(s: &str) -> bool {
+    s.split_once("://").is_some_and(|(scheme, _)| {
+        scheme.len() > 1
+            && scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+.-".contains(&b))
+    })
+}
+
+/// The `storage_options` keyword argument, if given.
+pub(crate) fn storage_options<'py>(
+    options: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    match options {
+        Some(d) => Ok(d.get_item("storage_options")?.filter(|v| !v.is_none())),
+        None => Ok(None),
+    }
+}
+
 /// A contiguous byte memoryview over an immutable `bytes` object, borrowed
 /// without copying: the input keeps the `bytes` alive and reads the
 /// memoryview's window of it. `None` for any other memoryview.
@@ -105,10 +143,26 @@ fn is_path(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<bool> {
         || obj.is_instance(&py.import("os")?.getattr("PathLike")?)?)
 }
 
-/// Turns `obj` into an input; see `ACCEPTED`. Unknown types raise
+/// Turns `obj` into an input; see `ACCEPTED`. A URL is opened with
+/// fsspec (`marcarrow._remote`) and `storage`. Unknown types raise
 /// `TypeError` naming the accepted kinds; a text-mode file says to open it
 /// with `'rb'`.
-pub(crate) fn resolve(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Resolved> {
+pub(crate) fn resolve(
+    py: Python<'_>,
+    obj: &Bound<'_, PyAny>,
+    storage: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Resolved> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        let url = s.to_str()?;
+        if is_url(url) {
+            let f = py
+                .import("marcarrow._remote")?
+                .call_method1("open_url", (url, storage))?;
+            let mut r = resolve(py, &f, None)?;
+            r.name = url.to_string();
+            return Ok(r);
+        }
+    }
     let named = |input, name: String| Ok(Resolved { input, name });
     let type_name = || -> PyResult<String> { Ok(format!("<{}>", obj.get_type().name()?)) };
     if let Ok(b) = obj.cast::<PyBytes>() {
@@ -179,6 +233,15 @@ pub(crate) fn resolve(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Resolv
             method,
             pending: Vec::new(),
         };
+        // A byte range seeks; anything else reads it as a stream.
+        let seekable = obj.hasattr("seek")?
+            && obj
+                .call_method0("seekable")
+                .and_then(|b| b.extract::<bool>())
+                .unwrap_or(false);
+        if seekable {
+            return named(Input::Seekable(Box::new(r)), name);
+        }
         return named(Input::Reader(Box::new(r)), name);
     }
     Err(PyTypeError::new_err(format!(
@@ -196,9 +259,14 @@ pub(crate) fn open(py: Python<'_>, r: Resolved) -> PyResult<Source> {
         .map_err(|e| errors::io_error(e, std::path::Path::new(&name)))
 }
 
-/// `resolve` then `open`: the source and its name.
-pub(crate) fn source(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<(Source, String)> {
-    let r = resolve(py, obj)?;
+/// `resolve` then `open`: the source and its name (`options`: the keyword
+/// arguments, for `storage_options`).
+pub(crate) fn source(
+    py: Python<'_>,
+    obj: &Bound<'_, PyAny>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(Source, String)> {
+    let r = resolve(py, obj, storage_options(options)?.as_ref())?;
     let name = r.name.clone();
     Ok((open(py, r)?, name))
 }
@@ -208,10 +276,12 @@ pub(crate) fn source(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<(Source
 pub(crate) fn named(
     py: Python<'_>,
     sources: &Bound<'_, pyo3::types::PyList>,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Vec<crate::sink::parquet::Named>> {
+    let storage = storage_options(options)?;
     let mut inputs = Vec::new();
     for obj in sources.iter() {
-        let r = resolve(py, &obj)?;
+        let r = resolve(py, &obj, storage.as_ref())?;
         let size = r.input.size();
         let name = r.name.clone();
         inputs.push(crate::sink::parquet::Named {

@@ -20,6 +20,7 @@ mod export;
 mod input;
 mod options;
 mod records;
+mod split;
 mod write;
 
 /// Summarises a source through the bounded pipeline: counts, encodings,
@@ -42,7 +43,7 @@ fn summarize<'py>(
     options: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let opts = options::read_options(Entry::Summary, options::pairs(options)?)?;
-    let (src, _) = input::source(py, source)?;
+    let (src, _) = input::source(py, source, options)?;
     let s = py
         .detach(|| summary::summarize(src, opts))
         .map_err(|e| errors::pipeline_err(py, e))?;
@@ -117,7 +118,7 @@ fn _records<'py>(
     let mode = EncodingMode::parse(encoding).ok_or_else(|| {
         pyo3::exceptions::PyValueError::new_err(format!("unknown encoding {encoding:?}"))
     })?;
-    let (src, _) = input::source(py, source)?;
+    let (src, _) = input::source(py, source, None)?;
     let prepared = py
         .detach(|| src.prepare(None))
         .map_err(|e| errors::pipeline_err(py, e.into()))?;
@@ -138,6 +139,7 @@ fn _records<'py>(
             Reader::from_slice_with(&held, options)
         }
         Source::Reader(r) => Reader::from_reader_with(r, options),
+        Source::Seekable(_) | Source::Window(..) => unreachable!("prepare makes a stream"),
     };
     let out = PyList::empty(py);
     let latin1 = |b: &[u8]| -> String { b.iter().map(|&c| c as char).collect() };
@@ -269,6 +271,7 @@ fn _marcarrow(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_marc8_decode, m)?)?;
     m.add_function(wrap_pyfunction!(options::_read_options, m)?)?;
     m.add_function(wrap_pyfunction!(batches::read_batches, m)?)?;
+    m.add_function(wrap_pyfunction!(split::_splits, m)?)?;
     m.add_function(wrap_pyfunction!(export::_to_parquet, m)?)?;
     m.add_function(wrap_pyfunction!(write::_write_marc, m)?)?;
     m.add_function(wrap_pyfunction!(write::_convert, m)?)?;

@@ -388,7 +388,7 @@ pub(crate) fn _record_blocks(
     };
     let opts =
         options::read_options(Entry::Records, options::pairs(options)?)?.for_records(dialect);
-    let (src, _) = input::source(py, source)?;
+    let (src, _) = input::source(py, source, options)?;
     let stream = pipeline::start(src, opts).map_err(|e| errors::pipeline_err(py, e))?;
     Ok(PyBlockReader {
         problems: stream.problems(),

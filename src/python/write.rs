@@ -231,7 +231,7 @@ pub(crate) fn _convert<'py>(
         _ => true,
     });
     let read = options::read_options(Entry::Parquet, pairs)?;
-    let inputs = input::named(py, sources)?;
+    let inputs = input::named(py, sources, options)?;
     let names: Vec<String> = inputs.iter().map(|i| i.name.clone()).collect();
     let (d, mut opts, path, raised) = open_dest(py, dest, &args)?;
     opts.threads = read.threads;
