@@ -12,7 +12,8 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "python dependencies"
 "$py" -m pip install --quiet --disable-pip-version-check \
-  "maturin>=1.9.4,<2" pytest pyarrow polars duckdb "pymarc==5.4.0" zstandard pytest-timeout nbclient nbformat ipykernel matplotlib ruff mypy "hypothesis==6.170.17"
+  "maturin>=1.9.4,<2" pytest pyarrow polars duckdb "pymarc==5.4.0" zstandard pytest-timeout nbclient nbformat ipykernel matplotlib ruff mypy "hypothesis==6.170.17" \
+  fsspec aiohttp s3fs "moto[server]" "dask[dataframe]" distributed pandas "pyspark>=4.0,<5"
 
 step "format and lint"
 cargo fmt --all -- --check

@@ -16,6 +16,7 @@ import pytest
         "marcarrow.problems",
         "marcarrow._expr",
         "marcarrow._scan",
+        "marcarrow.dask",
         "marcarrow.exceptions",
         "marcarrow.__main__",
         "marcarrow.pymarc",

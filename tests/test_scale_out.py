@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from conftest import ROOT, data_file
 
 import marcarrow
+from conftest import ROOT, data_file
 
 FORMATS = ROOT / "tests" / "data" / "formats"
 
@@ -41,7 +41,12 @@ def problems_of(source: object, **options: object) -> tuple[list[tuple[object, .
 
 @pytest.mark.parametrize(
     "name",
-    ["loc-bib-386.mrc", "pride-many-errors-383.mrc", "uva-marc8-2000.mrc", "pymarc/bad_records.mrc"],
+    [
+        "loc-bib-386.mrc",
+        "pride-many-errors-383.mrc",
+        "uva-marc8-2000.mrc",
+        "pymarc/bad_records.mrc",
+    ],
 )
 def test_ranges_read_every_record_once(name: str) -> None:
     path = data_file(name)
@@ -252,7 +257,9 @@ def test_s3_objects_globs_and_ranges(s3: dict[str, object]) -> None:
         marcarrow.read_arrow("s3://marc/lc.ndjson", byte_range=r, storage_options=so)
         for r in ranges
     ]
-    assert pa.concat_tables(got).equals(marcarrow.read_arrow(FORMATS / "marc_in_json_traject_lc.ndjson"))
+    assert pa.concat_tables(got).equals(
+        marcarrow.read_arrow(FORMATS / "marc_in_json_traject_lc.ndjson")
+    )
     s = marcarrow.summarize("s3://marc/loc/part-0.mrc", storage_options=so)
     assert s["records"] == 386
 
@@ -325,9 +332,7 @@ def test_spark_python_data_source(tmp_path: Path) -> None:
         assert df.count() == expected.num_rows
         got = [list(r["id"]) for r in df.select("id").collect()]
         assert checksum(got) == checksum(expected["id"].to_pylist())
-        nested = spark.read.format("marc").option("blocksize", "100KB").load(
-            str(marcarrow.SAMPLE)
-        )
+        nested = spark.read.format("marc").option("blocksize", "100KB").load(str(marcarrow.SAMPLE))
         assert nested.count() == 386
         assert nested.select("leader").distinct().count() == len(
             set(marcarrow.read_arrow(marcarrow.SAMPLE)["leader"].to_pylist())

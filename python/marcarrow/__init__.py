@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Unpack
 
+from marcarrow import _remote
 from marcarrow._expr import Expr, col
 from marcarrow._marcarrow import (
     BatchReader,
@@ -25,7 +26,6 @@ from marcarrow._marcarrow import (
     read_batches,
     summarize,
 )
-from marcarrow import _remote
 from marcarrow._scan import scan_marc
 from marcarrow.exceptions import MarcError, MarcWarning, WriteError
 from marcarrow.problems import Action, Problem

@@ -98,6 +98,8 @@ class _ReadOptions(TypedDict, total=False):
     provenance: bool  # False
     string_type: Literal["string", "string_view"]  # 'string'
     batch_size: int | None  # None
+    byte_range: tuple[int, int] | None  # None
+    storage_options: dict[str, Any] | None  # None
     threads: int | None  # None
 
 class _ParquetOptions(_ReadOptions, total=False):
@@ -140,6 +142,8 @@ class _SummaryOptions(TypedDict, total=False):
     tags: list[str] | None  # None
     where: str | Expr | None  # None
     batch_size: int | None  # None
+    byte_range: tuple[int, int] | None  # None
+    storage_options: dict[str, Any] | None  # None
     threads: int | None  # None
 
 def read_batches(source: _Source, **options: Unpack[_ReadOptions]) -> BatchReader:
@@ -156,6 +160,9 @@ def read_batches(source: _Source, **options: Unpack[_ReadOptions]) -> BatchReade
     >>> r = marcarrow.read_batches(marcarrow.SAMPLE, layout="long")
     """
 
+def _splits(
+    source: _Source, blocksize: int, **options: Unpack[_ReadOptions]
+) -> list[tuple[int, int]]: ...
 def summarize(source: _Source, **options: Unpack[_SummaryOptions]) -> dict[str, Any]:
     """Read a whole source through the bounded pipeline and count what it holds.
 
@@ -255,6 +262,7 @@ class _RecordOptions(TypedDict, total=False):
     encoding_errors: Literal["strict", "replace", "ignore"]
     normalize: bool
     batch_size: int | None
+    storage_options: dict[str, Any] | None
     threads: int | None
 
 def _record_blocks(

@@ -22,7 +22,7 @@ path); ``tags`` (comma-separated); ``where``; ``errors``; ``encoding``;
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pyspark.sql.datasource import DataSource, DataSourceReader, InputPartition
@@ -33,7 +33,7 @@ __all__ = ["MarcDataSource"]
 _TEXT = ("layout", "where", "errors", "encoding", "encoding_errors", "format", "string_type")
 
 
-def _options(spark_options: dict[str, str]) -> tuple[dict[str, Any], str, Any, int | str]:
+def _options(spark_options: Mapping[str, str]) -> tuple[dict[str, Any], str, Any, int | str]:
     """marcarrow's reading options, the path, the storage options and the
     block size from Spark's string options."""
     o = {k.lower(): v for k, v in spark_options.items()}
@@ -72,7 +72,7 @@ class MarcDataSource(DataSource):  # type: ignore[misc]
         return "marc"
 
     def _plan(self) -> tuple[dict[str, Any], list[tuple[str, tuple[int, int]]], bool]:
-        from marcarrow.dask import parts
+        from marcarrow._partitions import parts
 
         opts, path, storage, blocksize = _options(self.options)
         todo, many = parts(path, blocksize, storage, opts.get("format"))
@@ -81,11 +81,10 @@ class MarcDataSource(DataSource):  # type: ignore[misc]
     def schema(self) -> StructType:
         from pyspark.sql.pandas.types import from_arrow_schema
 
-        from marcarrow.dask import schema
+        from marcarrow import _remote
+        from marcarrow._partitions import schema
 
         opts, path, storage, _ = _options(self.options)
-        from marcarrow import _remote
-
         many = _remote.expand(path, storage) is not None
         return from_arrow_schema(schema(opts, many))
 
@@ -105,11 +104,12 @@ class _Reader(DataSourceReader):  # type: ignore[misc]
     def partitions(self) -> list[InputPartition]:
         return [_Range(s, a, b) for s, (a, b) in self.todo]
 
-    def read(self, partition: _Range) -> Iterator[Any]:
+    def read(self, partition: InputPartition) -> Iterator[Any]:
         import pyarrow as pa
 
         import marcarrow
 
+        assert isinstance(partition, _Range)
         reader = marcarrow.read_batches(
             partition.source, byte_range=(partition.start, partition.end), **self.options
         )
