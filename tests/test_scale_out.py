@@ -197,6 +197,16 @@ def test_http_objects_are_read_in_large_range_requests(http_root: tuple[str, Pat
         marcarrow.read_arrow(f"{url}/big.mrc", byte_range=r, columns={"id": "001"}) for r in ranges
     ]
     assert pa.concat_tables(parts).equals(local)
+    # The command line takes URLs too.
+    import json
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, "-m", "marcarrow", "stats", f"{url}/big.mrc", "--json"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    assert json.loads(out)["records"] == local.num_rows
     xml = marcarrow.read_arrow(f"{url}/oai.xml")
     assert xml.equals(marcarrow.read_arrow(root / "oai.xml"))
 

@@ -14,6 +14,7 @@ __all__ = [
     "read_batches",
     "summarize",
     "_records",
+    "_splits",
     "_marc8_decode",
     "_to_parquet",
     "_write_marc",

@@ -24,6 +24,7 @@
 
 use std::io::{self, Read};
 
+use super::xml::scan::ends_name;
 use super::Framer;
 use crate::input::{Compression, Format, RandomAccess, Source, Window};
 use crate::marc::scan::{next_sync, FrameKind, Scan};
@@ -108,7 +109,7 @@ fn rule(ra: &mut RandomAccess, format: Format) -> io::Result<(Rule, Option<Head>
         _ => {
             let name_end = first[1..]
                 .iter()
-                .position(|&b| b.is_ascii_whitespace() || b == b'>' || b == b'/')
+                .position(|&b| ends_name(b))
                 .map_or(first.len(), |p| p + 1);
             Rule::Tag(first[..name_end].to_vec())
         }
@@ -163,7 +164,7 @@ fn find_tag(buf: &[u8], from: usize, name: &[u8], eof: bool) -> Option<usize> {
     while let Some(p) = finder.find(&buf[i..]) {
         let p = i + p;
         match buf.get(p + name.len()) {
-            Some(&b) if b.is_ascii_whitespace() || b == b'>' || b == b'/' => return Some(p),
+            Some(&b) if ends_name(b) => return Some(p),
             None if !eof => return None,
             _ => i = p + 1,
         }

@@ -226,6 +226,7 @@ impl<O: Send + 'static> Chunker<O> {
         let mut base: u64 = 0; // stream offset of buf[0]
                                // Frames of a byte range's prelude, not read and not counted.
         let mut dropped: u64 = 0;
+        let mut stopped = false;
         let mut pos = 0;
         let mut eof = false;
         let mut frames = Vec::new();
@@ -245,7 +246,10 @@ impl<O: Send + 'static> Chunker<O> {
                                 continue;
                             }
                             // The next range's first record.
-                            Some(o) if o >= w.stop => break,
+                            Some(o) if o >= w.stop => {
+                                stopped = true;
+                                break;
+                            }
                             Some(o) => o,
                         },
                     };
@@ -325,6 +329,18 @@ impl<O: Send + 'static> Chunker<O> {
                     }
                 }
             }
+        }
+        if let Some(w) = window {
+            // A range accounts for the bytes it owns, from its first
+            // boundary to the next range's, not for what it read around
+            // them.
+            let end = match stopped {
+                true => w.stop,
+                false => w.object_offset(base + buf.len() as u64).unwrap_or(w.origin),
+            };
+            self.counters
+                .bytes_read
+                .store(end.min(w.stop).saturating_sub(w.origin), Ordering::Relaxed);
         }
         if !frames.is_empty() {
             buf.truncate(pos);

@@ -318,6 +318,15 @@ impl Scanner {
                             let kind = malformed("record cut off at the end of the input");
                             return self.frame(p, buf.len(), FrameKind::Bad(kind));
                         };
+                        // A record whose end tag is missing ends where the
+                        // next one starts: a record start tag is a record
+                        // start for every reading (`formats::split`).
+                        if is_record {
+                            if let Some(q) = start_tag_at(&buf[end..close], tag.qname) {
+                                let kind = malformed("record without its end tag");
+                                return self.frame(p, end + q, FrameKind::Bad(kind));
+                            }
+                        }
                         let kind = if deleted {
                             FrameKind::Bad(ErrorKind::Deleted {
                                 identifier: identifier(&buf[p..close]),
@@ -341,6 +350,25 @@ impl Scanner {
             i = end;
         }
     }
+}
+
+/// The offset of the first start tag named `qname` in `buf` (`<qname`
+/// and then a blank, `>` or `/`), if any.
+pub fn start_tag_at(buf: &[u8], qname: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while let Some(q) = memchr::memmem::find(&buf[at..], qname) {
+        let p = at + q;
+        if p > 0 && buf[p - 1] == b'<' && buf.get(p + qname.len()).is_some_and(|&b| ends_name(b)) {
+            return Some(p - 1);
+        }
+        at = p + 1;
+    }
+    None
+}
+
+/// Whether `b` ends an element name in a tag.
+pub fn ends_name(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/')
 }
 
 /// XML white space, and the bytes of a UTF-8 byte-order mark.
