@@ -66,6 +66,28 @@ def test_ranges_read_every_record_once(name: str) -> None:
         assert got == whole, cuts
 
 
+@pytest.mark.corpus
+def test_corpus_ranges_read_every_record_once(corpus: Path) -> None:
+    """The 250,000-record corpus cut at random points and into 16 MB blocks:
+    the same records (by offset and 001) as one sequential read."""
+    cols = {"id": "001"}
+    whole = marcarrow.read_arrow(corpus, columns=cols, provenance=True)
+    size = corpus.stat().st_size
+    rng = random.Random(7)
+    for cuts in (
+        [0, *sorted(rng.sample(range(1, size), 24)), size],
+        [a for a, _ in marcarrow.splits(corpus, "16MB")] + [size],
+    ):
+        parts = [
+            marcarrow.read_arrow(corpus, columns=cols, provenance=True, byte_range=(a, b))
+            for a, b in zip(cuts, cuts[1:], strict=False)
+        ]
+        got = pa.concat_tables(parts)
+        assert got.num_rows == whole.num_rows == 250_000
+        assert got["byte_offset"].equals(whole["byte_offset"])
+        assert got["id"].equals(whole["id"])
+
+
 @pytest.mark.parametrize(
     "name", ["marc_in_json_traject_lc.ndjson", "oai_pmh_listrecords_pod_stanford.xml"]
 )

@@ -16,7 +16,8 @@ options, not inferred by reading. Options (all strings, as Spark passes
 them): ``blocksize``; ``layout``; ``columns`` (a JSON object of name to
 path); ``tags`` (comma-separated); ``where``; ``errors``; ``encoding``;
 ``encoding_errors``; ``format``; ``provenance`` (``true``/``false``);
-``storage_options`` (a JSON object). See ``docs/scale-out.md``.
+``storage_options`` (a JSON object); ``threads`` (per partition, default
+1: Spark already runs a task per core). See ``docs/scale-out.md``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def _options(spark_options: Mapping[str, str]) -> tuple[dict[str, Any], str, Any
         opts["tags"] = [t.strip() for t in o["tags"].split(",") if t.strip()]
     if "provenance" in o:
         opts["provenance"] = o["provenance"].lower() == "true"
+    # Spark runs a task per core: one thread per partition unless asked.
+    opts["threads"] = int(o.get("threads", "1"))
     storage = json.loads(o["storage_options"]) if "storage_options" in o else None
     if storage:
         opts["storage_options"] = storage
