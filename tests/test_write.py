@@ -582,6 +582,21 @@ def test_an_indicator_that_is_not_ascii(tmp_path: Path) -> None:
             )
 
 
+def test_a_subfield_code_that_is_a_control_character() -> None:
+    """Found by the write_roundtrip fuzz target: a MARC-8 record whose
+    subfield code byte 0x8B reads as U+008B, which no text format's reader
+    takes; every writer refuses it as unwritable instead of writing a
+    record that does not read back."""
+    data = (Path(__file__).parent / "data/fuzz/write-control-subfield-code.bin").read_bytes()[1:]
+    with pytest.warns(marcarrow.MarcWarning):
+        t = marcarrow.read_arrow(data, errors="skip")
+    assert t.num_rows == 1
+    for fmt in ("marc", "marcxml", "json", "mrk"):
+        with pytest.raises(marcarrow.WriteError) as e:
+            marcarrow.write_marc(t, io.BytesIO(), format=fmt)
+        assert e.value.kind == "Unwritable" and "control character" in str(e.value)
+
+
 def test_column_types_polars_and_pyarrow_make(tmp_path: Path) -> None:
     import polars as pl
 

@@ -407,6 +407,16 @@ pub fn encode_record(
 }
 
 /// Encodes one record at `at` into `out`; 1 if written, 0 if left out.
+/// Whether a subfield code holds a control character (one byte checked
+/// directly: codes are almost always one ASCII letter or digit).
+#[inline]
+fn is_control_code(code: &str) -> bool {
+    match code.as_bytes() {
+        [b] => *b < 0x20 || *b == 0x7F,
+        _ => code.chars().any(char::is_control),
+    }
+}
+
 fn encode_one(
     rec: &RecordRef<'_, '_>,
     at: At,
@@ -425,6 +435,16 @@ fn encode_one(
             "field {}: indicators {:?} and {:?} are not one ASCII character each",
             f.tag, f.ind1, f.ind2
         );
+        return unfit(rec, at, opts, skipped, what, |what| ErrorKind::Unwritable {
+            what,
+        });
+    }
+    // A subfield code that is a control character (U+0080-U+009F can come
+    // from a MARC-8 record) is refused by every reader of the text formats
+    // and is no code byte in ISO 2709.
+    let control = rec.subfields.iter().find(|(c, _)| is_control_code(c));
+    if let Some((code, _)) = control {
+        let what = format!("subfield code {code:?} is a control character");
         return unfit(rec, at, opts, skipped, what, |what| ErrorKind::Unwritable {
             what,
         });

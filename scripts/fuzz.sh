@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing with cargo-fuzz (libFuzzer, AddressSanitizer) on
+# the stable toolchain (RUSTC_BOOTSTRAP=1 lets it take cargo-fuzz's -Z flags).
+#
+#   scripts/fuzz.sh TARGET SECONDS      fuzz one target
+#   scripts/fuzz.sh all SECONDS         every target in turn (the CI smoke run)
+#   scripts/fuzz.sh list                the targets
+#
+# Each target's corpus lives in fuzz/corpus/TARGET (seeded from tests/data,
+# ../shared/data and the bundled sample on first use, kept between runs);
+# crashes land in fuzz/artifacts/TARGET and become regression tests. The
+# log of every run is appended to fuzz/runs.log (target, seconds,
+# executions, coverage) for docs/robustness.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RUSTC_BOOTSTRAP=1
+command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz >/dev/null
+
+targets() { sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -v '^marcarrow-fuzz$'; }
+
+seed() {
+  local t=$1 dir=fuzz/corpus/$1
+  [ -d "$dir" ] && [ -n "$(ls -A "$dir")" ] && return
+  mkdir -p "$dir"
+  local data=${MARC_TEST_DATA:-../shared/data}
+  case $t in
+    iso2709|pipeline|split|write_roundtrip|decoders)
+      # One file per record, and a few whole files.
+      for f in python/marcarrow/data/loc-bib-386.mrc "$data"/*.mrc "$data"/pymarc/*.dat tests/data/marc8/*.mrc; do
+        [ -f "$f" ] || continue
+        python3 - "$f" "$dir" <<'PY'
+import hashlib, sys
+data = open(sys.argv[1], "rb").read()
+recs = [r + b"\x1d" for r in data.split(b"\x1d") if r][:40]
+for r in recs + [data[:20000]]:
+    open(f"{sys.argv[2]}/{hashlib.sha1(r).hexdigest()}", "wb").write(b"\x00\x00\x00\x00" + r)
+PY
+      done ;;
+    text_formats)
+      for f in tests/data/formats/* "$data"/pymarc/*.xml "$data"/pymarc/*.json; do
+        [ -f "$f" ] || continue
+        for k in 0 1 2; do head -c 20000 "$f" | (printf "\\x$k"; cat) > "$dir/$(basename "$f").$k"; done
+      done ;;
+    select)
+      printf '%s\n' '245$a' '650{_0}$ax' '008/35-37' 'LDR/06' '6XX' '245$a[0]' \
+        "008/35-37 == 'ger' and has 650" "not 245\$a ~ 'x' or 100\$a ^= 'A'" |
+        while IFS= read -r l; do printf '%s' "$l" > "$dir/$(printf '%s' "$l" | sha1sum | cut -c1-12)"; done ;;
+  esac
+}
+
+run() {
+  local t=$1 secs=$2
+  seed "$t"
+  mkdir -p fuzz/artifacts/"$t"
+  local log
+  log=$(mktemp)
+  cargo fuzz run --fuzz-dir fuzz "$t" fuzz/corpus/"$t" -- \
+    -max_total_time="$secs" -max_len=65536 -timeout=20 -rss_limit_mb=4096 \
+    -artifact_prefix=fuzz/artifacts/"$t"/ -print_final_stats=1 2>"$log" || { tail -40 "$log"; rm -f "$log"; return 1; }
+  local execs cov
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+  printf '%s\t%s\t%ss\t%s execs\tcov %s\n' "$(date -u +%FT%TZ)" "$t" "$secs" "${execs:-?}" "${cov:-?}" | tee -a fuzz/runs.log
+  rm -f "$log"
+}
+
+case ${1:-} in
+  list) targets ;;
+  all) for t in $(targets); do run "$t" "${2:-30}"; done ;;
+  "") sed -n '2,13p' "$0"; exit 2 ;;
+  *) run "$1" "${2:-60}" ;;
+esac
