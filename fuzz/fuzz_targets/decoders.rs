@@ -46,4 +46,3 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
-

@@ -56,7 +56,11 @@ fuzz_target!(|data: &[u8]| {
                 dialect,
                 ..Default::default()
             };
-            let whole = run(Reader::from_slice_with(data, opts.clone()), data.len(), policy);
+            let whole = run(
+                Reader::from_slice_with(data, opts.clone()),
+                data.len(),
+                policy,
+            );
             if dialect == Dialect::Standard {
                 let step = 1 + data.first().copied().unwrap_or(7) as usize % 97;
                 let dribbled = run(

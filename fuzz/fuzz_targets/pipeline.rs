@@ -12,8 +12,16 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let policy = [ErrorPolicy::Strict, ErrorPolicy::Lenient, ErrorPolicy::Skip][knobs as usize % 3];
-    let layout = if knobs & 4 == 0 { Layout::Nested } else { Layout::Long };
-    let strings = if knobs & 8 == 0 { StringType::Plain } else { StringType::View };
+    let layout = if knobs & 4 == 0 {
+        Layout::Nested
+    } else {
+        Layout::Long
+    };
+    let strings = if knobs & 8 == 0 {
+        StringType::Plain
+    } else {
+        StringType::View
+    };
     let opts = |threads| ReadOptions {
         policy,
         layout,

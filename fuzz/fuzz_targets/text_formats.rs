@@ -12,7 +12,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let format = [Format::MarcXml, Format::Json, Format::Mrk][knobs as usize % 3];
-    let policy = [ErrorPolicy::Strict, ErrorPolicy::Lenient, ErrorPolicy::Skip][(knobs as usize >> 2) % 3];
+    let policy =
+        [ErrorPolicy::Strict, ErrorPolicy::Lenient, ErrorPolicy::Skip][(knobs as usize >> 2) % 3];
     let opts = ReadOptions {
         policy,
         format: Some(format),

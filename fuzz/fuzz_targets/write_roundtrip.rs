@@ -11,8 +11,12 @@ fuzz_target!(|data: &[u8]| {
     let Some((&knobs, data)) = data.split_first() else {
         return;
     };
-    let format = [WriteFormat::Iso2709, WriteFormat::MarcXml, WriteFormat::Json, WriteFormat::Mrk]
-        [knobs as usize % 4];
+    let format = [
+        WriteFormat::Iso2709,
+        WriteFormat::MarcXml,
+        WriteFormat::Json,
+        WriteFormat::Mrk,
+    ][knobs as usize % 4];
     let read = ReadOptions {
         policy: ErrorPolicy::Skip,
         ..ReadOptions::default()
@@ -33,11 +37,18 @@ fuzz_target!(|data: &[u8]| {
     }
     let written = buf.lock().unwrap().clone();
     let (again, problems) = marcarrow_fuzz::read_all(&written, read);
-    assert!(problems.is_empty(), "{format:?}: written records read with problems: {problems:?}");
+    assert!(
+        problems.is_empty(),
+        "{format:?}: written records read with problems: {problems:?}"
+    );
     let again = arrow_select::concat::concat_batches(&first.schema(), &again).unwrap();
     // Fields (column 1) must agree; leaders differ where lengths and
     // leader/09 are recomputed.
-    assert_eq!(original.column(1), again.column(1), "{format:?}: fields changed");
+    assert_eq!(
+        original.column(1),
+        again.column(1),
+        "{format:?}: fields changed"
+    );
 });
 
 struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
