@@ -5,6 +5,7 @@
 #   scripts/fuzz.sh TARGET SECONDS      fuzz one target
 #   scripts/fuzz.sh all SECONDS         every target in turn (the CI smoke run)
 #   scripts/fuzz.sh list                the targets
+#   scripts/fuzz.sh totals              time and executions so far, per target
 #
 # Each target's corpus lives in fuzz/corpus/TARGET (seeded from tests/data,
 # ../shared/data and the bundled sample on first use, kept between runs);
@@ -56,7 +57,13 @@ run() {
   log=$(mktemp)
   cargo fuzz run --fuzz-dir fuzz "$t" fuzz/corpus/"$t" -- \
     -max_total_time="$secs" -max_len=65536 -timeout=20 -rss_limit_mb=4096 \
-    -artifact_prefix=fuzz/artifacts/"$t"/ -print_final_stats=1 2>"$log" || { tail -40 "$log"; rm -f "$log"; return 1; }
+    -artifact_prefix=fuzz/artifacts/"$t"/ -print_final_stats=1 2>"$log" || {
+      printf '%s\t%s\t?\tcrash\t%s\n' "$(date -u +%FT%TZ)" "$t" \
+        "$(grep -o 'fuzz/artifacts/[^ ]*' "$log" | head -1)" | tee -a fuzz/runs.log
+      tail -40 "$log"
+      rm -f "$log"
+      return 1
+    }
   local execs cov
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
@@ -64,9 +71,16 @@ run() {
   rm -f "$log"
 }
 
+totals() {
+  printf '%-16s %8s %12s  %s\n' target seconds executions "last coverage"
+  awk -F'\t' '{ s[$2] += $3 + 0; e[$2] += $4 + 0; if ($5 != "") c[$2] = $5 }
+    END { for (t in s) printf "%-16s %8d %12d  %s\n", t, s[t], e[t], c[t] }' fuzz/runs.log | sort
+}
+
 case ${1:-} in
   list) targets ;;
+  totals) totals ;;
   all) for t in $(targets); do run "$t" "${2:-30}"; done ;;
-  "") sed -n '2,13p' "$0"; exit 2 ;;
+  "") sed -n '2,14p' "$0"; exit 2 ;;
   *) run "$1" "${2:-60}" ;;
 esac

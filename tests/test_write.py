@@ -571,30 +571,45 @@ def test_the_tag_decides_control_or_data_as_readers_do(tmp_path: Path) -> None:
 def test_an_indicator_that_is_not_ascii(tmp_path: Path) -> None:
     """One byte in ISO 2709 (a second would shift the subfields), and one
     ASCII character for every reader of the text formats."""
-    t = _one([C("001", "x"), F("245", [("a", "t")], i1="\u00e9")])
-    for fmt in ("marc", "marcxml", "json", "mrk"):
-        with pytest.raises(marcarrow.WriteError) as e:
-            marcarrow.write_marc(t, io.BytesIO(), format=fmt)
-        assert e.value.kind == "Unwritable" and "indicator" in str(e.value)
-        with pytest.warns(marcarrow.MarcWarning):
-            assert (
-                marcarrow.write_marc(t, io.BytesIO(), format=fmt, oversize="skip")["records"] == 0
-            )
+    # "\r": found by the write_roundtrip fuzz target (a CR read from an ISO
+    # 2709 record), which the text readers refuse as an indicator.
+    for bad in ("\u00e9", "\r", "\x00"):
+        t = _one([C("001", "x"), F("245", [("a", "t")], i1=bad)])
+        for fmt in ("marc", "marcxml", "json", "mrk"):
+            with pytest.raises(marcarrow.WriteError) as e:
+                marcarrow.write_marc(t, io.BytesIO(), format=fmt)
+            assert e.value.kind == "Unwritable" and "indicator" in str(e.value)
+            with pytest.warns(marcarrow.MarcWarning):
+                skipped = marcarrow.write_marc(t, io.BytesIO(), format=fmt, oversize="skip")
+                assert skipped["records"] == 0
 
 
-def test_a_subfield_code_that_is_a_control_character() -> None:
-    """Found by the write_roundtrip fuzz target: a MARC-8 record whose
-    subfield code byte 0x8B reads as U+008B, which no text format's reader
-    takes; every writer refuses it as unwritable instead of writing a
-    record that does not read back."""
-    data = (Path(__file__).parent / "data/fuzz/write-control-subfield-code.bin").read_bytes()[1:]
+@pytest.mark.parametrize(
+    ("name", "records", "what"),
+    [
+        ("write-control-subfield-code.bin", 1, "control character"),
+        ("write-cr-indicator.bin", 18, "indicators"),
+    ],
+)
+def test_fuzz_findings_are_refused_not_written(name: str, records: int, what: str) -> None:
+    """Found by the write_roundtrip fuzz target: records the ISO 2709 reader
+    delivers but no text format's reader takes back (a MARC-8 subfield code
+    byte 0x8B, read as U+008B; an indicator that is a CR). Every writer
+    refuses them as unwritable instead of writing what does not read back;
+    the others are written."""
+    data = (Path(__file__).parent / "data/fuzz" / name).read_bytes()[1:]
     with pytest.warns(marcarrow.MarcWarning):
         t = marcarrow.read_arrow(data, errors="skip")
-    assert t.num_rows == 1
+    assert t.num_rows == records
     for fmt in ("marc", "marcxml", "json", "mrk"):
         with pytest.raises(marcarrow.WriteError) as e:
             marcarrow.write_marc(t, io.BytesIO(), format=fmt)
-        assert e.value.kind == "Unwritable" and "control character" in str(e.value)
+        assert e.value.kind == "Unwritable" and what in str(e.value)
+        out = io.BytesIO()
+        with pytest.warns(marcarrow.MarcWarning):
+            n = marcarrow.write_marc(t, out, format=fmt, oversize="skip")["records"]
+        assert n == records - 1
+        assert marcarrow.read_arrow(out.getvalue()).num_rows == n
 
 
 def test_column_types_polars_and_pyarrow_make(tmp_path: Path) -> None:

@@ -425,14 +425,15 @@ fn encode_one(
     skipped: &mut Vec<Problem>,
 ) -> Result<u64, WriteError> {
     // An indicator is one byte in ISO 2709, and every reader of the text
-    // formats takes one ASCII character.
+    // formats takes one printable ASCII character.
+    let printable = |i: &str| matches!(i.as_bytes(), [b] if (0x20..0x80).contains(b));
     let odd = rec
         .fields
         .iter()
-        .find(|f| f.value.is_none() && !(f.ind1.len() == 1 && f.ind2.len() == 1));
+        .find(|f| f.value.is_none() && !(printable(f.ind1) && printable(f.ind2)));
     if let Some(f) = odd {
         let what = format!(
-            "field {}: indicators {:?} and {:?} are not one ASCII character each",
+            "field {}: indicators {:?} and {:?} are not one printable ASCII character each",
             f.tag, f.ind1, f.ind2
         );
         return unfit(rec, at, opts, skipped, what, |what| ErrorKind::Unwritable {
