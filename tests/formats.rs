@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use arrow_array::RecordBatch;
-use common::Dribble;
+use common::OwnedDribble;
 use marcarrow::input::{Format, Source};
 use marcarrow::marc::record::Subfield;
 use marcarrow::{pipeline, ErrorPolicy, ReadOptions, Reader};
@@ -200,7 +200,7 @@ fn every_text_format_reads_back_to_the_iso_records() {
         assert_eq!(concat(&whole), expected, "{name}");
         // From a stream handing out a few bytes at a time: the same.
         for step in [1, 7, 4096] {
-            let dribble = Dribble(Box::leak(text.clone().into_boxed_slice()), step);
+            let dribble = OwnedDribble(text.clone(), step, 0);
             let (b, _, _) = read(Source::Reader(Box::new(dribble)), ErrorPolicy::Strict, 33);
             assert_eq!(concat(&b), expected, "{name}, {step} bytes a read");
         }

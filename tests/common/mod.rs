@@ -36,3 +36,17 @@ impl Read for Dribble<'_> {
         Ok(n)
     }
 }
+
+/// [`Dribble`] over bytes it owns (for a `'static` source): `.1` bytes
+/// a read, from position `.2`.
+pub struct OwnedDribble(pub Vec<u8>, pub usize, pub usize);
+
+impl Read for OwnedDribble {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let rest = &self.0[self.2..];
+        let n = self.1.min(buf.len()).min(rest.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.2 += n;
+        Ok(n)
+    }
+}
