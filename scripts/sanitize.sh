@@ -15,7 +15,7 @@ case ${1:-} in
     RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zsanitizer=address" \
       ASAN_OPTIONS="detect_leaks=1:detect_stack_use_after_return=1" \
       MARCARROW_FUZZ_CASES=${MARCARROW_FUZZ_CASES:-300} \
-      cargo test --target "$host" --target-dir target/sanitize --tests --lib
+      cargo test --no-fail-fast --target "$host" --target-dir target/sanitize --tests --lib
     ;;
   valgrind)
     cargo build --release --example stream_drop

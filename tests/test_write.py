@@ -584,24 +584,34 @@ def test_an_indicator_that_is_not_ascii(tmp_path: Path) -> None:
                 assert skipped["records"] == 0
 
 
+ALL_FORMATS = ("marc", "marcxml", "json", "mrk")
+LEADER_RECORDS = 7
+
+
 @pytest.mark.parametrize(
-    ("name", "records", "what"),
+    ("name", "records", "what", "formats"),
     [
-        ("write-control-subfield-code.bin", 1, "control character"),
-        ("write-cr-indicator.bin", 18, "indicators"),
+        ("write-control-subfield-code.bin", 1, "control character", ALL_FORMATS),
+        ("write-cr-indicator.bin", 18, "indicators", ALL_FORMATS),
+        # ISO 2709 holds any 24 bytes as a leader (and in MARCXML another
+        # record of this input holds a NUL, which XML cannot).
+        ("write-control-in-leader.bin", LEADER_RECORDS, "leader", ("json", "mrk")),
     ],
 )
-def test_fuzz_findings_are_refused_not_written(name: str, records: int, what: str) -> None:
+def test_fuzz_findings_are_refused_not_written(
+    name: str, records: int, what: str, formats: tuple[str, ...]
+) -> None:
     """Found by the write_roundtrip fuzz target: records the ISO 2709 reader
     delivers but no text format's reader takes back (a MARC-8 subfield code
-    byte 0x8B, read as U+008B; an indicator that is a CR). Every writer
+    byte 0x8B, read as U+008B; an indicator that is a CR; a leader holding
+    0x1A, which no text format takes). Every writer
     refuses them as unwritable instead of writing what does not read back;
     the others are written."""
     data = (Path(__file__).parent / "data/fuzz" / name).read_bytes()[1:]
     with pytest.warns(marcarrow.MarcWarning):
         t = marcarrow.read_arrow(data, errors="skip")
     assert t.num_rows == records
-    for fmt in ("marc", "marcxml", "json", "mrk"):
+    for fmt in formats:
         with pytest.raises(marcarrow.WriteError) as e:
             marcarrow.write_marc(t, io.BytesIO(), format=fmt)
         assert e.value.kind == "Unwritable" and what in str(e.value)

@@ -440,6 +440,19 @@ fn encode_one(
             what,
         });
     }
+    // The text formats' readers take a leader of printable ASCII only (a
+    // control character cannot even be written in XML); ISO 2709 takes
+    // any 24 bytes.
+    let printable_leader = rec.leader.bytes().all(|b| (0x20..0x7F).contains(&b));
+    if opts.format != WriteFormat::Iso2709 && !printable_leader {
+        let what = format!(
+            "leader {:?} is not 24 printable ASCII characters",
+            rec.leader
+        );
+        return unfit(rec, at, opts, skipped, what, |what| ErrorKind::Unwritable {
+            what,
+        });
+    }
     // A subfield code that is a control character (U+0080-U+009F can come
     // from a MARC-8 record) is refused by every reader of the text formats
     // and is no code byte in ISO 2709.
