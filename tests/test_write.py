@@ -596,6 +596,8 @@ LEADER_RECORDS = 7
         # ISO 2709 holds any 24 bytes as a leader (and in MARCXML another
         # record of this input holds a NUL, which XML cannot).
         ("write-control-in-leader.bin", LEADER_RECORDS, "leader", ("json", "mrk")),
+        # A tag with a blank, which only ISO 2709's directory takes.
+        ("write-blank-in-tag.bin", 7, "tag", ("marcxml", "json", "mrk")),
     ],
 )
 def test_fuzz_findings_are_refused_not_written(
@@ -604,7 +606,7 @@ def test_fuzz_findings_are_refused_not_written(
     """Found by the write_roundtrip fuzz target: records the ISO 2709 reader
     delivers but no text format's reader takes back (a MARC-8 subfield code
     byte 0x8B, read as U+008B; an indicator that is a CR; a leader holding
-    0x1A, which no text format takes). Every writer
+    0x1A, which no text format takes; a tag with a blank). Every writer
     refuses them as unwritable instead of writing what does not read back;
     the others are written."""
     data = (Path(__file__).parent / "data/fuzz" / name).read_bytes()[1:]

@@ -453,6 +453,23 @@ fn encode_one(
             what,
         });
     }
+    // Nor a tag that is not three printable, non-blank ASCII characters
+    // (ISO 2709's directory takes any three bytes).
+    if opts.format != WriteFormat::Iso2709 {
+        let odd = rec
+            .fields
+            .iter()
+            .find(|f| crate::formats::tag_of(f.tag.as_bytes()).is_none());
+        if let Some(f) = odd {
+            let what = format!(
+                "tag {:?} is not three printable, non-blank ASCII characters",
+                f.tag
+            );
+            return unfit(rec, at, opts, skipped, what, |what| ErrorKind::Unwritable {
+                what,
+            });
+        }
+    }
     // A subfield code that is a control character (U+0080-U+009F can come
     // from a MARC-8 record) is refused by every reader of the text formats
     // and is no code byte in ISO 2709.
