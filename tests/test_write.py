@@ -624,6 +624,26 @@ def test_fuzz_findings_are_refused_not_written(
         assert marcarrow.read_arrow(out.getvalue()).num_rows == n
 
 
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [("mrk-brace-in-leader.bin", "=LDR  01272ca{"), ("mrk-brace-in-tag.bin", "=0{5  ")],
+)
+def test_fuzz_findings_round_trip_through_marcmaker(name: str, what: str) -> None:
+    """Found by the write_roundtrip fuzz target: a `{` in a leader and in a
+    tag. The MARCMaker writer escaped both as `{lcub}`, which its reader
+    took literally in a leader and as a broken tag line. Tags are now
+    written as they are, and the reader resolves mnemonics in the leader."""
+    data = (Path(__file__).parent / "data/fuzz" / name).read_bytes()[1:]
+    with pytest.warns(marcarrow.MarcWarning):
+        t = marcarrow.read_arrow(data, errors="skip")
+    out = io.BytesIO()
+    marcarrow.write_marc(t, out, format="mrk")
+    assert what in out.getvalue().decode()
+    back = marcarrow.read_arrow(out.getvalue(), format="mrk")
+    assert back.column("fields") == t.column("fields")
+    assert back.num_rows == t.num_rows
+
+
 def test_column_types_polars_and_pyarrow_make(tmp_path: Path) -> None:
     import polars as pl
 

@@ -161,6 +161,18 @@ fn one_char(b: &[u8]) -> Option<(u8, usize)> {
     Some((first, 1))
 }
 
+/// `b` with its mnemonics resolved (the leader, which the writer escapes
+/// as it does data).
+fn resolved(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len());
+    let mut rest = b;
+    while let Some((c, n)) = one_char(rest) {
+        out.push(c);
+        rest = &rest[n..];
+    }
+    out
+}
+
 /// Appends `value` with its mnemonics resolved.
 fn push_value(out: &mut Built, value: &[u8]) {
     let mut rest = value;
@@ -217,7 +229,7 @@ pub fn read_record(
             ));
         }
         if tag_text == b"LDR" {
-            let l = leader_of(MRK, &blanks(data), line_at + 6, lenient, repairs)?;
+            let l = leader_of(MRK, &resolved(&blanks(data)), line_at + 6, lenient, repairs)?;
             out.leader(&l);
             continue;
         }
@@ -293,12 +305,12 @@ mod tests {
 
     #[test]
     fn reads_lines_blanks_and_mnemonics() {
-        let text = b"=LDR  00000nam\\\\2200000\\a\\4500\r\n=008  860506s1957\\\\\\\\\r\n=245  1\\$aPrice {dollar}5 {lcub}x{rcub} {bogus}$cC\\D\r\n";
+        let text = b"=LDR  00000nam{lcub}\\2200000\\a\\4500\r\n=008  860506s1957\\\\\\\\\r\n=245  1\\$aPrice {dollar}5 {lcub}x{rcub} {bogus}$cC\\D\r\n";
         let mut b = Built::default();
         super::super::read_record(MRK, text, &mut b, false, &mut vec![]).unwrap();
         assert_eq!(
             b.bytes,
-            b"00000nam  2200000 a 4500860506s1957    \x1e1 \x1faPrice $5 {x} {bogus}\x1fcC\\D\x1e\x1d".to_vec()
+            b"00000nam{ 2200000 a 4500860506s1957    \x1e1 \x1faPrice $5 {x} {bogus}\x1fcC\\D\x1e\x1d".to_vec()
         );
     }
 

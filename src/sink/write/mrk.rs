@@ -2,7 +2,7 @@
 //! `=245  10$a...` lines. In the leader and
 //! control fields, and as an indicator, a blank is `\`. Records are
 //! separated by a blank line. `$`, `{`, `}` and
-//! `\` in data are the mnemonics `{dollar}`, `{lcub}`, `{rcub}`, `{bsol}`;
+//! `\` in data and the leader are the mnemonics `{dollar}`, `{lcub}`, `{rcub}`, `{bsol}`;
 //! a control character is `{XX}` in hex (a line end would end the field).
 
 use super::record::{utf8_leader, RecordRef};
@@ -46,7 +46,9 @@ pub fn encode(rec: &RecordRef<'_, '_>, style: Style, out: &mut Vec<u8>) {
     out.push(b'\n');
     for f in rec.fields {
         out.push(b'=');
-        put(f.tag, false, out);
+        // Literally: the reader takes the three bytes after `=` as the tag
+        // (the writer has checked they are printable ASCII).
+        out.extend_from_slice(f.tag.as_bytes());
         out.extend_from_slice(b"  ");
         match f.value {
             Some(v) => put(v, true, out),
