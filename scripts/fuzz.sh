@@ -56,14 +56,14 @@ run() {
   local t=$1 secs=$2
   seed "$t"
   mkdir -p fuzz/artifacts/"$t"
-  local log
+  local log start=$SECONDS
   log=$(mktemp)
   cargo fuzz run --fuzz-dir fuzz "$t" fuzz/corpus/"$t" -- \
     -max_total_time="$secs" -max_len=65536 -timeout=20 -rss_limit_mb=4096 \
     -detect_leaks="${DETECT_LEAKS:-0}" \
     -artifact_prefix=fuzz/artifacts/"$t"/ -print_final_stats=1 2>"$log" || {
-      printf '%s\t%s\t?\tcrash\t%s\n' "$(date -u +%FT%TZ)" "$t" \
-        "$(grep -o 'fuzz/artifacts/[^ ]*' "$log" | head -1)" | tee -a fuzz/runs.log
+      printf '%s\t%s\t%s\tcrash\t%s\n' "$(date -u +%FT%TZ)" "$t" "$((SECONDS - start))" \
+        "$(sed -n 's/.*Test unit written to \([^ ]*\).*/\1/p' "$log" | head -1)" | tee -a fuzz/runs.log
       tail -40 "$log"
       rm -f "$log"
       return 1
