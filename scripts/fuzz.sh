@@ -56,9 +56,15 @@ run() {
   local t=$1 secs=$2
   seed "$t"
   mkdir -p fuzz/artifacts/"$t"
-  local log start=$SECONDS
+  # Build first, so that the timed run is the fuzzing alone.
+  cargo fuzz build --fuzz-dir fuzz "$t" >/dev/null 2>&1 || cargo fuzz build --fuzz-dir fuzz "$t"
+  local log start=$SECONDS cpu
   log=$(mktemp)
-  cargo fuzz run --fuzz-dir fuzz "$t" fuzz/corpus/"$t" -- \
+  cpu=$(mktemp)
+  # /usr/bin/time: the CPU seconds of cargo and the fuzzer it waits for.
+  local timer=()
+  [ -x /usr/bin/time ] && timer=(/usr/bin/time -f '%U %S' -o "$cpu")
+  "${timer[@]}" cargo fuzz run --fuzz-dir fuzz "$t" fuzz/corpus/"$t" -- \
     -max_total_time="$secs" -max_len=65536 -timeout=20 -rss_limit_mb=4096 \
     -detect_leaks="${DETECT_LEAKS:-0}" \
     -artifact_prefix=fuzz/artifacts/"$t"/ -print_final_stats=1 2>"$log" || {
@@ -71,14 +77,20 @@ run() {
   local execs cov
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-  printf '%s\t%s\t%ss\t%s execs\tcov %s\n' "$(date -u +%FT%TZ)" "$t" "$secs" "${execs:-?}" "${cov:-?}" | tee -a fuzz/runs.log
-  rm -f "$log"
+  # The CPU time is what the fuzzer got: less than the wall time when
+  # other work shares the cores.
+  printf '%s\t%s\t%ss\t%s execs\tcov %s\tcpu %ss\n' "$(date -u +%FT%TZ)" "$t" "$secs" \
+    "${execs:-?}" "${cov:-?}" "$(awk '{ printf "%d", $1 + $2 }' "$cpu" | grep . || echo '?')" | tee -a fuzz/runs.log
+  rm -f "$log" "$cpu"
 }
 
 totals() {
-  printf '%-16s %8s %12s  %s\n' target seconds executions "last coverage"
-  awk -F'\t' '{ s[$2] += $3 + 0; e[$2] += $4 + 0; if ($5 ~ /^cov/) c[$2] = $5 }
-    END { for (t in s) printf "%-16s %8d %12d  %s\n", t, s[t], e[t], c[t] }' fuzz/runs.log | sort
+  # CPU seconds are logged since December 3, 2026 (the runs before them
+  # count only in the wall-clock seconds).
+  printf '%-16s %8s %8s %12s  %s\n' target seconds cpu executions "last coverage"
+  awk -F'\t' '{ s[$2] += $3 + 0; e[$2] += $4 + 0; if ($5 ~ /^cov/) c[$2] = $5
+      if ($6 ~ /^cpu/) { split($6, a, " "); u[$2] += a[2] + 0 } }
+    END { for (t in s) printf "%-16s %8d %8d %12d  %s\n", t, s[t], u[t], e[t], c[t] }' fuzz/runs.log | sort
 }
 
 case ${1:-} in
