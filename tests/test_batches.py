@@ -348,6 +348,22 @@ def test_injected_worker_failure_is_an_exception() -> None:
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="needs /proc")
+def test_a_reader_read_to_its_end_has_no_thread_left() -> None:
+    """Once the last batch is out, the reader and its pool's threads are
+    gone, with no wait: a long-running process that reads many inputs
+    holds no thread between them (the fuzzers' leak checks saw the threads
+    still ending before). A reader given up early is the next test's."""
+    data = data_file("loc-bib-386.mrc").read_bytes()
+    before = len(os.listdir("/proc/self/task"))
+    for opts in ({"threads": 2}, {"threads": 1}, {"threads": 2, "errors": "strict"}):
+        for _ in marcarrow.read_batches(data, batch_size=50, **opts):
+            pass
+        assert len(os.listdir("/proc/self/task")) == before, opts
+        marcarrow.read_arrow(data, **opts)
+        assert len(os.listdir("/proc/self/task")) == before, opts
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="needs /proc")
 def test_dropping_a_reader_leaves_no_thread() -> None:
     import gc
 

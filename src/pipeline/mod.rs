@@ -21,7 +21,12 @@
 //!   [`PipelineError::Panic`].
 //! - **Cancellation.** Dropping the [`BatchStream`] closes the token channel
 //!   and sets a flag; the chunker sees either and exits, and in-flight
-//!   workers' results are dropped.
+//!   workers' results are dropped. Nothing waits for those threads then (a
+//!   read of a stalled source cannot be interrupted).
+//! - **A stream that ends leaves no thread.** When the chunker's last
+//!   message arrives, the consumer joins the reader thread, and the reader
+//!   thread first waits for its own pool's threads to exit: a process that
+//!   reads many inputs holds no thread, and no memory of one, between them.
 //!
 //! `threads = 1` and any other count produce identical output: chunking is
 //! done by the (single) chunker thread and does not depend on the pool.
@@ -30,7 +35,7 @@ mod chunker;
 mod stream;
 mod worker;
 
-use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use arrow_schema::ArrowError;
@@ -124,15 +129,23 @@ pub fn start_with<O: Send + 'static>(
     opts: ReadOptions,
     factory: Factory<O>,
 ) -> Result<BatchStream<O>, PipelineError> {
+    // The own pool's threads still alive: each one counts itself out.
+    let alive = Arc::new(AtomicUsize::new(opts.threads.map_or(0, |n| n.max(1))));
     let pool = match opts.threads {
         None => chunker::Pool::Global,
-        Some(n) => chunker::Pool::Own(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(n.max(1))
-                .thread_name(|i| format!("marcarrow-worker-{i}"))
-                .build()
-                .map_err(|e| PipelineError::Io(std::io::Error::other(e)))?,
-        ),
+        Some(n) => {
+            let gone = alive.clone();
+            chunker::Pool::Own(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n.max(1))
+                    .thread_name(|i| format!("marcarrow-worker-{i}"))
+                    .exit_handler(move |_| {
+                        gone.fetch_sub(1, Ordering::SeqCst);
+                    })
+                    .build()
+                    .map_err(|e| PipelineError::Io(std::io::Error::other(e)))?,
+            )
+        }
     };
     let in_flight = opts.max_in_flight.unwrap_or(2 * pool.threads() + 2).max(1);
     let (tok_tx, tok_rx) = bounded::<()>(in_flight);
@@ -154,11 +167,22 @@ pub fn start_with<O: Send + 'static>(
         seq: 0,
         format: crate::input::Format::Iso2709,
     };
-    std::thread::Builder::new()
+    let reader = std::thread::Builder::new()
         .name("marcarrow-reader".into())
-        .spawn(move || chunker.run(source))
+        .spawn(move || {
+            // `run` drops the pool, which tells its threads to exit; they
+            // are idle by then (every result was sent), so this is short.
+            // The bound only guards against a worker stuck in a panic hook.
+            chunker.run(source);
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+            while alive.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_micros(50));
+            }
+        })
         .map_err(PipelineError::Io)?;
-    Ok(BatchStream::new(schema, res_rx, tok_tx, cancel, counters))
+    Ok(BatchStream::new(
+        schema, res_rx, tok_tx, cancel, counters, reader,
+    ))
 }
 
 /// The builder factory of the layout `opts` ask for (nested, long or

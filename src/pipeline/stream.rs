@@ -31,6 +31,8 @@ pub struct BatchStream<O = RecordBatch> {
     counters: Arc<Counters>,
     problems: Arc<Mutex<Vec<Problem>>>,
     last_raw: Option<(bytes::Bytes, u64)>,
+    /// The reader thread, joined once its last message has arrived.
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl<O> BatchStream<O> {
@@ -40,6 +42,7 @@ impl<O> BatchStream<O> {
         tokens: Sender<()>,
         cancel: Arc<AtomicBool>,
         counters: Arc<Counters>,
+        reader: std::thread::JoinHandle<()>,
     ) -> Self {
         BatchStream {
             schema,
@@ -53,6 +56,15 @@ impl<O> BatchStream<O> {
             counters,
             problems: Arc::new(Mutex::new(Vec::new())),
             last_raw: None,
+            reader: Some(reader),
+        }
+    }
+
+    /// Waits for the reader thread, which has sent its last message and
+    /// is ending (with its pool's threads).
+    fn join_reader(&mut self) {
+        if let Some(h) = self.reader.take() {
+            let _ = h.join();
         }
     }
 
@@ -136,10 +148,12 @@ impl<O> Iterator for BatchStream<O> {
             match self.next_msg() {
                 Msg::End => {
                     self.cancel();
+                    self.join_reader();
                     return None;
                 }
                 Msg::Failed(e) => {
                     self.cancel();
+                    self.join_reader();
                     return Some(Err(e));
                 }
                 Msg::Chunk(Err(e)) => {
