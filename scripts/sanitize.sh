@@ -36,9 +36,12 @@ case ${1:-} in
       cargo build --release --features python --target "$host" --target-dir "$out"
     rt=$(rustc --print sysroot)/lib/rustlib/$host/lib/librustc-stable_rt.asan.a
     mkdir -p "$out/pkg"
-    [ "$out/libasan-rt.so" -nt "$rt" ] ||
-      cc -shared -o "$out/libasan-rt.so" -Wl,--whole-archive "$rt" -Wl,--no-whole-archive \
-        -lpthread -ldl -lm -lstdc++
+    # (Without its .preinit_array member, which a shared object cannot hold.)
+    if ! [ "$out/libasan-rt.so" -nt "$rt" ]; then
+      rm -rf "$out/asan-rt" && mkdir -p "$out/asan-rt"
+      (cd "$out/asan-rt" && ar x "$rt" && rm -f asan_preinit*.o &&
+        cc -shared -o ../libasan-rt.so ./*.o -lpthread -ldl -lm -lstdc++)
+    fi
     rm -rf "$out/pkg/marcarrow"
     cp -r python/marcarrow "$out/pkg/marcarrow"
     cp "$out/$host/release/libmarcarrow.so" "$out/pkg/marcarrow/_marcarrow.abi3.so"

@@ -25,7 +25,7 @@
 //!   read of a stalled source cannot be interrupted).
 //! - **A stream that ends leaves no thread.** When the chunker's last
 //!   message arrives, the consumer joins the reader thread, and the reader
-//!   thread first waits for its own pool's threads to exit: a process that
+//!   thread first joins its own pool's threads: a process that
 //!   reads many inputs holds no thread, and no memory of one, between them.
 //!
 //! `threads = 1` and any other count produce identical output: chunking is
@@ -35,8 +35,9 @@ mod chunker;
 mod stream;
 mod worker;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use arrow_schema::ArrowError;
 use crossbeam_channel::{bounded, unbounded};
@@ -129,18 +130,22 @@ pub fn start_with<O: Send + 'static>(
     opts: ReadOptions,
     factory: Factory<O>,
 ) -> Result<BatchStream<O>, PipelineError> {
-    // The own pool's threads still alive: each one counts itself out.
-    let alive = Arc::new(AtomicUsize::new(opts.threads.map_or(0, |n| n.max(1))));
+    // The own pool's threads are spawned here, so that they can be joined.
+    let workers: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
     let pool = match opts.threads {
         None => chunker::Pool::Global,
         Some(n) => {
-            let gone = alive.clone();
+            let handles = workers.clone();
             chunker::Pool::Own(
                 rayon::ThreadPoolBuilder::new()
                     .num_threads(n.max(1))
-                    .thread_name(|i| format!("marcarrow-worker-{i}"))
-                    .exit_handler(move |_| {
-                        gone.fetch_sub(1, Ordering::SeqCst);
+                    .spawn_handler(move |t| {
+                        let name = format!("marcarrow-worker-{}", t.index());
+                        let h = std::thread::Builder::new()
+                            .name(name)
+                            .spawn(move || t.run())?;
+                        handles.lock().unwrap_or_else(|p| p.into_inner()).push(h);
+                        Ok(())
                     })
                     .build()
                     .map_err(|e| PipelineError::Io(std::io::Error::other(e)))?,
@@ -170,13 +175,13 @@ pub fn start_with<O: Send + 'static>(
     let reader = std::thread::Builder::new()
         .name("marcarrow-reader".into())
         .spawn(move || {
-            // `run` drops the pool, which tells its threads to exit; they
-            // are idle by then (every result was sent), so this is short.
-            // The bound only guards against a worker stuck in a panic hook.
+            // `run` drops the pool, which tells its threads to exit. At the
+            // end of the input they are idle and end at once; once cancelled,
+            // each first finishes the chunk in hand (no one waits for that).
             chunker.run(source);
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-            while alive.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
-                std::thread::sleep(std::time::Duration::from_micros(50));
+            let handles = std::mem::take(&mut *workers.lock().unwrap_or_else(|p| p.into_inner()));
+            for h in handles {
+                let _ = h.join();
             }
         })
         .map_err(PipelineError::Io)?;
