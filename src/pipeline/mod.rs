@@ -21,8 +21,10 @@
 //!   [`PipelineError::Panic`].
 //! - **Cancellation.** Dropping the [`BatchStream`] closes the token channel
 //!   and sets a flag; the chunker sees either and exits, and in-flight
-//!   workers' results are dropped. Nothing waits for those threads then (a
-//!   read of a stalled source cannot be interrupted).
+//!   workers' results are dropped. Over bytes in memory the drop then
+//!   joins the threads (each finishes at most the chunk in hand); over a
+//!   file, a pipe or a Python object nothing waits for them (a read of a
+//!   stalled source cannot be interrupted, and one may need the GIL).
 //! - **A stream that ends leaves no thread.** When the chunker's last
 //!   message arrives, the consumer joins the reader thread, and the reader
 //!   thread first joins its own pool's threads: a process that
@@ -172,6 +174,9 @@ pub fn start_with<O: Send + 'static>(
         seq: 0,
         format: crate::input::Format::Iso2709,
     };
+    // Bytes in memory never block the reader: a stream over them can wait
+    // for its threads even when dropped early.
+    let in_memory = matches!(source, Source::Shared(_));
     let reader = std::thread::Builder::new()
         .name("marcarrow-reader".into())
         .spawn(move || {
@@ -186,7 +191,7 @@ pub fn start_with<O: Send + 'static>(
         })
         .map_err(PipelineError::Io)?;
     Ok(BatchStream::new(
-        schema, res_rx, tok_tx, cancel, counters, reader,
+        schema, res_rx, tok_tx, cancel, counters, reader, in_memory,
     ))
 }
 

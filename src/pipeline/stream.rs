@@ -33,6 +33,8 @@ pub struct BatchStream<O = RecordBatch> {
     last_raw: Option<(bytes::Bytes, u64)>,
     /// The reader thread, joined once its last message has arrived.
     reader: Option<std::thread::JoinHandle<()>>,
+    /// Whether a drop may join it too (the input is in memory).
+    join_on_drop: bool,
 }
 
 impl<O> BatchStream<O> {
@@ -43,6 +45,7 @@ impl<O> BatchStream<O> {
         cancel: Arc<AtomicBool>,
         counters: Arc<Counters>,
         reader: std::thread::JoinHandle<()>,
+        join_on_drop: bool,
     ) -> Self {
         BatchStream {
             schema,
@@ -57,6 +60,7 @@ impl<O> BatchStream<O> {
             problems: Arc::new(Mutex::new(Vec::new())),
             last_raw: None,
             reader: Some(reader),
+            join_on_drop,
         }
     }
 
@@ -196,5 +200,8 @@ impl<O> Iterator for BatchStream<O> {
 impl<O> Drop for BatchStream<O> {
     fn drop(&mut self) {
         self.cancel();
+        if self.join_on_drop {
+            self.join_reader();
+        }
     }
 }
