@@ -625,21 +625,28 @@ def test_fuzz_findings_are_refused_not_written(
 
 
 @pytest.mark.parametrize(
-    ("name", "what"),
-    [("mrk-brace-in-leader.bin", "=LDR  01272ca{"), ("mrk-brace-in-tag.bin", "=0{5  ")],
+    ("name", "fmt", "what"),
+    [
+        ("mrk-brace-in-leader.bin", "mrk", "=LDR  01272ca{"),
+        ("mrk-brace-in-tag.bin", "mrk", "=0{5  "),
+        ("json-delimiter-in-control-field.bin", "json", '{"005":"  \\u001faAt head'),
+    ],
 )
-def test_fuzz_findings_round_trip_through_marcmaker(name: str, what: str) -> None:
-    """Found by the write_roundtrip fuzz target: a `{` in a leader and in a
-    tag. The MARCMaker writer escaped both as `{lcub}`, which its reader
-    took literally in a leader and as a broken tag line. Tags are now
-    written as they are, and the reader resolves mnemonics in the leader."""
+def test_fuzz_findings_round_trip(name: str, fmt: str, what: str) -> None:
+    """Found by the write_roundtrip fuzz target. MARCMaker: a `{` in a
+    leader and in a tag, which the writer escaped as `{lcub}` and its
+    reader took literally in a leader and as a broken tag line; tags are
+    now written as they are, and the reader resolves mnemonics in the
+    leader. MARC-in-JSON: a control field holding U+001F, which ISO 2709
+    and pymarc keep as data and the JSON reader refused; it now takes it
+    (a control field has no subfields)."""
     data = (Path(__file__).parent / "data/fuzz" / name).read_bytes()[1:]
     with pytest.warns(marcarrow.MarcWarning):
         t = marcarrow.read_arrow(data, errors="skip")
     out = io.BytesIO()
-    marcarrow.write_marc(t, out, format="mrk")
+    marcarrow.write_marc(t, out, format=fmt)
     assert what in out.getvalue().decode()
-    back = marcarrow.read_arrow(out.getvalue(), format="mrk")
+    back = marcarrow.read_arrow(out.getvalue(), format=fmt)
     assert back.column("fields") == t.column("fields")
     assert back.num_rows == t.num_rows
 

@@ -15,7 +15,7 @@ use serde::de::{
 
 use super::{delimiter_in, tag_of, Built, TextError};
 use crate::input::Format;
-use crate::marc::scan::LEADER_LEN;
+use crate::marc::scan::{FIELD_TERMINATOR, LEADER_LEN, RECORD_TERMINATOR};
 
 pub mod scan;
 
@@ -261,7 +261,14 @@ struct FieldValue<'o> {
 
 impl FieldValue<'_> {
     fn value<E: serde::de::Error>(&mut self, v: &str) -> Result<(), E> {
-        if delimiter_in(v.as_bytes()).is_some() {
+        // A control field has no subfields: a U+001F in it is data, kept as
+        // ISO 2709 and pymarc keep it. Terminators would end the field.
+        let bad = if self.tag.is_control() {
+            memchr::memchr2(RECORD_TERMINATOR, FIELD_TERMINATOR, v.as_bytes())
+        } else {
+            delimiter_in(v.as_bytes())
+        };
+        if bad.is_some() {
             let what = format!(
                 "a value of field {} holds a MARC delimiter (U+001D-U+001F)",
                 self.tag
