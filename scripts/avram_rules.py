@@ -11,8 +11,11 @@ MARC of the DINI-AG KIM. The output is again an Avram schema, so that one loader
 shipped rules and any schema a user passes, but it holds facts only:
 
 - per field: tag, repeatable, indicator codes (null = blank only, as Avram defines),
-  subfield codes with repeatable and deprecated;
-- per position of LDR/006/007/008: start, end and the code list (deprecated codes kept).
+  subfield codes with repeatable;
+- per position of LDR/006/007/008: start, end and the code list.
+
+Deprecation flags on codes and subfields are dropped: the source conflates a
+code's current and obsolete meanings (``DEPRECATION`` below).
 
 Labels, URLs, descriptions, subfield patterns, subfield positions and subfield code list
 references are dropped, and so is the top-level codelist directory, which nothing kept refers
@@ -136,10 +139,20 @@ def range_regex(lo: str, hi: str) -> str:
     return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
 
 
+# Why no code or subfield is marked deprecated in the output: where LC's
+# pages give a code or subfield a current meaning and an obsolete one, the
+# source keeps one entry, often the obsolete one. So 050 second indicator
+# '0' (assigned by LC), 082 second indicator blank, 222 second indicator
+# '0', 082 $b (item number), 022 $l (ISSN-L) and 007/01 'j' of maps, all
+# current in MARC 21, are flagged deprecated there; marked in the rules,
+# they made LC's own records warn hundreds of times. A user's schema that
+# marks deprecations is checked for them.
+DEPRECATION = "dropped from codes and subfields"
+
+
 def code_facts(code: dict | str) -> dict:
-    """A code definition reduced to its facts: ``{}``, or ``{"deprecated": true}``."""
-    if isinstance(code, dict) and code.get("deprecated"):
-        return {"deprecated": True}
+    """A code definition reduced to its facts: ``{}``. Its ``deprecated``
+    flag is dropped (see ``DEPRECATION``)."""
     return {}
 
 
@@ -219,9 +232,13 @@ def reduce_indicator(ind: dict | None, where: str) -> dict | None:
 
 def reduce_subfield(sub: dict) -> dict:
     out: dict = {}
-    for key in ("repeatable", "required", "deprecated"):
+    for key in ("repeatable", "required"):
         if key in sub:
             out[key] = sub[key]
+    # The source gives flagged subfields no repeatability (DEPRECATION):
+    # unknown, so not reported as a repetition.
+    if sub.get("deprecated") and "repeatable" not in sub:
+        out["repeatable"] = True
     return out
 
 
@@ -283,8 +300,9 @@ def generate(src: Path) -> dict:
             f"{src.name} (sha256 {digest}), which is {provenance(src)} "
             f"(title: {schema.get('title', '?')!r}; content: the Library of Congress's "
             "MARC 21 definitions). Facts only: tags, repeatability, indicator and subfield "
-            "codes, deprecation, LDR/006/007/008 positions with their code lists. Labels, "
-            "URLs, descriptions, subfield patterns and code list references were removed."
+            "codes, LDR/006/007/008 positions with their code lists. Labels, URLs, "
+            "descriptions, subfield patterns, code list references and deprecation flags "
+            "(which the source gives current codes too) were removed."
         ),
         "fields": {tag: reduce_field(tag, f) for tag, f in schema["fields"].items()},
     }

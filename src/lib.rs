@@ -17,6 +17,8 @@
 //!   columns).
 //! - [`pipeline`]: the parallel, ordered, bounded stream of batches.
 //! - [`sink`]: what consumes a stream (Parquet, the summary).
+//! - [`validate`]: records checked against an Avram schema, findings as
+//!   Arrow batches.
 //! - [`options`]: every reading option, its default and its validation.
 //!
 //! ```
@@ -45,6 +47,7 @@ pub mod options;
 pub mod pipeline;
 pub mod select;
 pub mod sink;
+pub mod validate;
 
 #[cfg(feature = "python")]
 mod python;

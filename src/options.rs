@@ -126,6 +126,8 @@ pub enum Entry {
     Summary,
     /// The record iterator (`MARCReader`, `marcarrow.pymarc`).
     Records,
+    /// `validate`.
+    Validate,
 }
 
 impl Entry {
@@ -136,6 +138,7 @@ impl Entry {
             Entry::Parquet => "to_parquet()",
             Entry::Summary => "summarize()",
             Entry::Records => "the record iterator",
+            Entry::Validate => "validate()",
         }
     }
 }
@@ -160,10 +163,17 @@ const ALL: &[Entry] = &[
     Entry::Parquet,
     Entry::Summary,
     Entry::Records,
+    Entry::Validate,
 ];
 const TABLES: &[Entry] = &[Entry::Batches, Entry::Parquet];
 const BATCHES: &[Entry] = &[Entry::Batches];
 const SELECT: &[Entry] = &[Entry::Batches, Entry::Parquet, Entry::Summary];
+const WHERE: &[Entry] = &[
+    Entry::Batches,
+    Entry::Parquet,
+    Entry::Summary,
+    Entry::Validate,
+];
 
 macro_rules! spec {
     ($name:literal, $default:literal, $entries:expr, $help:literal) => {
@@ -230,7 +240,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     spec!(
         "where",
         "None",
-        SELECT,
+        WHERE,
         "keep only records that match a condition (a str or marcarrow.col(...))"
     ),
     spec!(
@@ -248,13 +258,18 @@ pub const OPTIONS: &[OptionSpec] = &[
     spec!(
         "batch_size",
         "None",
-        &[Entry::Batches, Entry::Summary, Entry::Records],
+        &[
+            Entry::Batches,
+            Entry::Summary,
+            Entry::Records,
+            Entry::Validate
+        ],
         "records per batch (None: 2048)"
     ),
     spec!(
         "byte_range",
         "None",
-        &[Entry::Batches, Entry::Summary],
+        &[Entry::Batches, Entry::Summary, Entry::Validate],
         "(start, end): only the records that start in this byte range (docs/scale-out.md)"
     ),
     spec!(

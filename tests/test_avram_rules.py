@@ -73,7 +73,8 @@ def test_repeatability(rules: dict) -> None:
     assert f245["repeatable"] is False
     assert f245["subfields"]["a"] == {"repeatable": False}
     assert f245["subfields"]["n"] == {"repeatable": True}
-    assert f245["subfields"]["d"] == {"deprecated": True}
+    # Flagged deprecated in the source, with no repeatability: not claimed NR.
+    assert f245["subfields"]["d"] == {"repeatable": True}
     assert rules["fields"]["650"]["repeatable"] is True
     assert rules["fields"]["100"]["indicator2"] is None  # undefined: blank only
     assert set(rules["fields"]["245"]["indicator1"]["codes"]) == {"0", "1"}
@@ -82,7 +83,7 @@ def test_repeatability(rules: dict) -> None:
 def test_positions_and_types(rules: dict) -> None:
     f008 = rules["fields"]["008"]
     assert f008["positions"]["06"]["codes"]["s"] == {}  # All Materials: on every record
-    assert f008["positions"]["39"]["codes"]["a"] == {"deprecated": True}
+    assert f008["positions"]["39"]["codes"]["a"] == {}
     assert set(f008["types"]) == {
         "Books",
         "Computer Files",
@@ -100,7 +101,15 @@ def test_positions_and_types(rules: dict) -> None:
     assert (selector["field"], selector["start"], selector["end"]) == ("LDR", 6, 7)
     assert set(selector["types"]) == set(f008["types"])
     assert rules["fields"]["007"]["_typeSelector"]["types"]["Map"] == "^a$"
-    assert rules["fields"]["LDR"]["positions"]["06"]["codes"]["b"] == {"deprecated": True}
+    assert rules["fields"]["LDR"]["positions"]["06"]["codes"]["b"] == {}
+
+
+def test_no_deprecation_is_shipped(rules: dict) -> None:
+    """The source flags current codes as deprecated (050 second indicator
+    '0', 082 $b, 022 $l): the shipped rules carry no deprecation."""
+    assert "deprecated" not in json.dumps(rules)
+    assert "0" in rules["fields"]["050"]["indicator2"]["codes"]
+    assert "l" in rules["fields"]["022"]["subfields"]
 
 
 def test_the_type_selectors_choose_as_marc21_says(rules: dict) -> None:

@@ -33,6 +33,8 @@ def test_stub_typeddicts_list_the_core_options_and_defaults() -> None:
     assert read == {n: d for n, (d, e) in CORE.items() if "batches" in e}
     summary = stub_options("_SummaryOptions")
     assert summary == {n: d for n, (d, e) in CORE.items() if "summary" in e}
+    validate = stub_options("_ValidateOptions")
+    assert validate == {n: d for n, (d, e) in CORE.items() if "validate" in e}
     parquet = {**read, **stub_options("_ParquetOptions")}
     for name, (default, entries) in CORE.items():
         if "parquet" in entries:
@@ -57,8 +59,12 @@ def test_every_option_is_accepted_with_its_default_and_checked() -> None:
             marcarrow.read_batches(b"", **{name: value}).close()
         if "summary" in entries:
             marcarrow.summarize(b"", **{name: value})
+        if "validate" in entries:
+            marcarrow.validate(b"", **{name: value})
     with pytest.raises(TypeError, match="unexpected keyword argument 'layout'"):
         marcarrow.summarize(b"", layout="long")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'tags'"):
+        marcarrow.validate(b"", tags=["245"])
     with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
         marcarrow.read_batches(b"", bogus=1)
     with pytest.raises(ValueError, match="layout must be 'nested' or 'long', not \"wide\""):

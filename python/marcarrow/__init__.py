@@ -27,6 +27,7 @@ from marcarrow._marcarrow import (
     summarize,
 )
 from marcarrow._scan import scan_marc
+from marcarrow._validate import RULES_FILE, VALIDATION_RULES, validate
 from marcarrow.exceptions import MarcError, MarcWarning, WriteError
 from marcarrow.problems import Action, Problem
 from marcarrow.pymarc import (
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SAMPLE",
+    "VALIDATION_RULES",
     "Action",
     "BatchReader",
     "Expr",
@@ -61,6 +63,7 @@ __all__ = [
     "MarcError",
     "MarcWarning",
     "Problem",
+    "RULES_FILE",
     "Record",
     "Subfield",
     "WriteError",
@@ -74,6 +77,7 @@ __all__ = [
     "splits",
     "summarize",
     "to_parquet",
+    "validate",
     "write_marc",
 ]
 

@@ -6,6 +6,7 @@
     marcarrow select IN --columns 'id=001,title=245$a' [--where ...] -o OUT.csv|.tsv|.parquet
                                        a flat table of chosen values
     marcarrow dump IN [--limit N]      records in pymarc's text format
+    marcarrow validate IN... [-o OUT]  findings against MARC 21 (``_cli_validate``)
 
 ``marcarrow FILE...`` (no command) is ``marcarrow stats FILE...``.
 
@@ -27,10 +28,10 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import marcarrow
-from marcarrow import _marcarrow
+from marcarrow import _cli_validate, _marcarrow
 
 EXIT_OK, EXIT_MARC, EXIT_USAGE, EXIT_IO, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-COMMANDS = ("stats", "convert", "filter", "select", "dump")
+COMMANDS = ("stats", "convert", "filter", "select", "dump", "validate")
 
 
 class _Fail(Exception):
@@ -546,7 +547,17 @@ def _parser() -> argparse.ArgumentParser:
     dp.add_argument("file", help="a MARC file, or - for standard input")
     dp.add_argument("--limit", type=int, default=None, help="at most N records")
     policy(dp, "lenient")
+    _cli_validate.add_parser(sub, policy)
     return ap
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    try:
+        return _cli_validate.cmd_validate(args, _read_source, marcarrow.SAMPLE)
+    except marcarrow.MarcError as e:
+        raise _marc_failure(", ".join(args.files) or "sample", e) from e
+    except ValueError as e:  # a bad schema or output name
+        raise _Fail(EXIT_USAGE, str(e)) from e
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -563,6 +574,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "filter": cmd_convert,
         "select": cmd_select,
         "dump": cmd_dump,
+        "validate": cmd_validate,
     }[args.command]
     try:
         return handler(args)

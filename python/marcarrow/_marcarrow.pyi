@@ -7,6 +7,7 @@ from os import PathLike
 from typing import IO, Any, Literal, TypedDict, Unpack, final
 
 from marcarrow._expr import Expr
+from marcarrow.exceptions import MarcError
 from marcarrow.problems import Problem
 
 __all__ = [
@@ -15,6 +16,8 @@ __all__ = [
     "summarize",
     "_records",
     "_splits",
+    "_validate",
+    "_validation_rules",
     "_marc8_decode",
     "_to_parquet",
     "_write_marc",
@@ -147,6 +150,20 @@ class _SummaryOptions(TypedDict, total=False):
     storage_options: dict[str, Any] | None  # None
     threads: int | None  # None
 
+class _ValidateOptions(TypedDict, total=False):
+    """:func:`marcarrow.validate`'s reading options (a subset of _ReadOptions)."""
+
+    format: _Format | None  # None
+    errors: _Policy  # 'strict'
+    encoding: Literal["auto", "utf-8", "marc-8", "latin-1", "cp1251"]  # 'auto'
+    encoding_errors: Literal["strict", "replace", "ignore"]  # 'strict'
+    normalize: bool  # True
+    where: str | Expr | None  # None
+    batch_size: int | None  # None
+    byte_range: tuple[int, int] | None  # None
+    storage_options: dict[str, Any] | None  # None
+    threads: int | None  # None
+
 def read_batches(source: _Source, **options: Unpack[_ReadOptions]) -> BatchReader:
     """Read MARC records as a stream of Arrow RecordBatches.
 
@@ -164,6 +181,14 @@ def read_batches(source: _Source, **options: Unpack[_ReadOptions]) -> BatchReade
 def _splits(
     source: _Source, blocksize: int, **options: Unpack[_ReadOptions]
 ) -> list[tuple[int, int]]: ...
+def _validate(
+    source: _Source,
+    schema_json: str | None = None,
+    report_local: bool = False,
+    source_name: str | None = None,
+    **options: Unpack[_ValidateOptions],
+) -> tuple[list[Any], Any, list[Problem], MarcError | None, dict[str, int]]: ...
+def _validation_rules() -> list[tuple[str, str]]: ...
 def summarize(source: _Source, **options: Unpack[_SummaryOptions]) -> dict[str, Any]:
     """Read a whole source through the bounded pipeline and count what it holds.
 

@@ -21,6 +21,7 @@ mod input;
 mod options;
 mod records;
 mod split;
+mod validate;
 mod write;
 
 /// Summarises a source through the bounded pipeline: counts, encodings,
@@ -272,6 +273,8 @@ fn _marcarrow(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(options::_read_options, m)?)?;
     m.add_function(wrap_pyfunction!(batches::read_batches, m)?)?;
     m.add_function(wrap_pyfunction!(split::_splits, m)?)?;
+    m.add_function(wrap_pyfunction!(validate::_validate, m)?)?;
+    m.add_function(wrap_pyfunction!(validate::_validation_rules, m)?)?;
     m.add_function(wrap_pyfunction!(export::_to_parquet, m)?)?;
     m.add_function(wrap_pyfunction!(write::_write_marc, m)?)?;
     m.add_function(wrap_pyfunction!(write::_convert, m)?)?;

@@ -94,6 +94,7 @@ pub(crate) fn _read_options() -> Vec<(&'static str, &'static str, &'static str, 
                     Entry::Parquet => "parquet",
                     Entry::Summary => "summary",
                     Entry::Records => "records",
+                    Entry::Validate => "validate",
                 })
                 .collect();
             (s.name, s.default, s.help, entries)
