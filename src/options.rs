@@ -69,6 +69,9 @@ pub struct ReadOptions {
     /// record iterator's `current_chunk`); off, they are freed as soon as
     /// the batch is built.
     pub keep_raw: bool,
+    /// Keep the bytes of every record skipped as malformed (not of garbage
+    /// between records), for `BatchStream::quarantined`.
+    pub quarantine: bool,
 }
 
 impl Default for ReadOptions {
@@ -91,6 +94,7 @@ impl Default for ReadOptions {
             fail_at_chunk: None,
             byte_range: None,
             keep_raw: false,
+            quarantine: false,
         }
     }
 }
@@ -271,6 +275,12 @@ pub const OPTIONS: &[OptionSpec] = &[
         "None",
         &[Entry::Batches, Entry::Summary, Entry::Validate],
         "(start, end): only the records that start in this byte range (docs/scale-out.md)"
+    ),
+    spec!(
+        "quarantine",
+        "False",
+        &[Entry::Batches, Entry::Summary, Entry::Validate],
+        "keep the original bytes of every skipped record (docs/errors.md); read_arrow, read_polars and validate also take a path to write them to"
     ),
     spec!(
         "storage_options",
@@ -467,6 +477,12 @@ impl ReadOptions {
                 "batch_size" => o.batch_size = count(n, &v)?.unwrap_or(DEFAULT_BATCH_SIZE),
                 "threads" => o.threads = count(n, &v)?,
                 "_max_in_flight" => o.max_in_flight = count(n, &v)?,
+                "quarantine" => {
+                    o.quarantine = match v {
+                        Value::Bool(b) => b,
+                        _ => return Err(type_err(n, "a bool", &v)),
+                    }
+                }
                 "_fail_at_chunk" => {
                     o.fail_at_chunk = match v {
                         Value::None => None,

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Unpack
 
-from marcarrow import _remote
+from marcarrow import _quarantine, _remote
 from marcarrow._expr import Expr, col
 from marcarrow._marcarrow import (
     BatchReader,
@@ -129,7 +129,8 @@ def read_arrow(source: Any, **options: Unpack[ReadOptions]) -> pyarrow.Table:
     each input in turn, with a ``source`` column in front naming it. Under
     ``strict`` a malformed record raises :class:`MarcError`; under
     ``lenient`` and ``skip`` one :class:`MarcWarning` summarises the
-    problems.
+    problems, and ``quarantine="bad.mrc"`` writes the records skipped as
+    malformed there, whole and in order, to be fixed and read again.
 
     >>> import marcarrow
     >>> marcarrow.read_arrow(marcarrow.SAMPLE).num_rows
@@ -137,22 +138,25 @@ def read_arrow(source: Any, **options: Unpack[ReadOptions]) -> pyarrow.Table:
     """
     import pyarrow as pa
 
+    qpath = _quarantine.take(options)
     sources = _many(source, dict(options))
-    if sources is not None:
-        tables = []
-        for s in sources:
-            t = read_arrow(s, **options)
+    tables, kept = [], []
+    for s in sources if sources is not None else [source]:
+        reader = read_batches(s, **options)
+        batches = [pa.record_batch(b) for b in reader]
+        t = pa.Table.from_batches(batches, schema=pa.schema(reader))
+        _warn_problems(reader.errors)
+        if sources is not None:
             name = pa.array([_name(s)] * t.num_rows, pa.string())
-            tables.append(t.add_column(0, pa.field("source", pa.string(), False), name))
-        if not tables:
-            raise ValueError("an empty list of inputs")
-        return pa.concat_tables(tables)
-
-    reader = read_batches(source, **options)
-    batches = [pa.record_batch(b) for b in reader]
-    table = pa.Table.from_batches(batches, schema=pa.schema(reader))
-    _warn_problems(reader.errors)
-    return table
+            t = t.add_column(0, pa.field("source", pa.string(), False), name)
+        tables.append(t)
+        if qpath is not None:
+            kept.append(reader.quarantine)
+    if not tables:
+        raise ValueError("an empty list of inputs")
+    if qpath is not None:
+        _quarantine.write(qpath, kept)
+    return tables[0] if sources is None else pa.concat_tables(tables)
 
 
 def read_polars(source: Any, **options: Unpack[ReadOptions]) -> polars.DataFrame:
@@ -160,7 +164,7 @@ def read_polars(source: Any, **options: Unpack[ReadOptions]) -> polars.DataFrame
 
     Takes the options of :func:`read_batches`; ``string_type`` defaults to
     ``"string_view"`` here, which polars imports without converting. Errors
-    are reported as by :func:`read_arrow`.
+    are reported, and ``quarantine=`` taken, as by :func:`read_arrow`.
 
     >>> import marcarrow
     >>> marcarrow.read_polars(marcarrow.SAMPLE, layout="long").columns[:3]
@@ -169,26 +173,30 @@ def read_polars(source: Any, **options: Unpack[ReadOptions]) -> polars.DataFrame
     import polars as pl
 
     options.setdefault("string_type", "string_view")
+    qpath = _quarantine.take(options)
     sources = _many(source, dict(options))
-    if sources is not None:
-        if not sources:
-            raise ValueError("an empty list of inputs")
-        frames = [
-            read_polars(s, **options).select(pl.lit(_name(s)).alias("source"), pl.all())
-            for s in sources
-        ]
-        return pl.concat(frames)
-    reader = read_batches(source, **options)
-    try:
-        # Through the C stream: polars takes the view columns as they are.
-        df = pl.DataFrame(reader)
-    except Exception as e:
-        raised = _raised(reader)
-        if raised is None:
-            raise
-        raise raised from e
-    _warn_problems(reader.errors)
-    return df
+    frames, kept = [], []
+    for s in sources if sources is not None else [source]:
+        reader = read_batches(s, **options)
+        try:
+            # Through the C stream: polars takes the view columns as they are.
+            df = pl.DataFrame(reader)
+        except Exception as e:
+            raised = _raised(reader)
+            if raised is None:
+                raise
+            raise raised from e
+        _warn_problems(reader.errors)
+        if sources is not None:
+            df = df.select(pl.lit(_name(s)).alias("source"), pl.all())
+        frames.append(df)
+        if qpath is not None:
+            kept.append(reader.quarantine)
+    if not frames:
+        raise ValueError("an empty list of inputs")
+    if qpath is not None:
+        _quarantine.write(qpath, kept)
+    return frames[0] if sources is None else pl.concat(frames)
 
 
 def to_parquet(

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import marcarrow
-from marcarrow import _cli_validate, _marcarrow
+from marcarrow import _cli_validate, _marcarrow, _quarantine
 
 EXIT_OK, EXIT_MARC, EXIT_USAGE, EXIT_IO, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 COMMANDS = ("stats", "convert", "filter", "select", "dump", "validate")
@@ -75,8 +75,10 @@ def _stats_table(name: str, s: dict[str, Any], top: int) -> str:
         f"  records: {s['records']:,} ({s['frames']:,} found), {s['bytes']:,} bytes, "
         f"{s['fields']:,} fields, {s['subfields']:,} subfields"
     )
+    q, skipped = s.get("quarantined_bytes", 0), s["skipped_bytes"]
+    skip = f"{q:,} quarantined + {skipped - q:,} garbage" if q else f"{skipped:,} skipped"
     lines.append(
-        f"  bytes: {s['record_bytes']:,} in records + {s['skipped_bytes']:,} skipped + "
+        f"  bytes: {s['record_bytes']:,} in records + {skip} + "
         f"{s['padding_bytes']:,} padding = {s['bytes']:,}"
     )
     enc = ", ".join(f"{k} {v:,}" for k, v in sorted(s["encodings"]))
@@ -112,14 +114,19 @@ def _not_marc(s: dict[str, Any]) -> bool:
 def cmd_stats(args: argparse.Namespace) -> int:
     files = args.files or [str(marcarrow.SAMPLE)]
     status = EXIT_OK
-    reports = []
+    reports, kept = [], []
     for f in files:
         try:
             s = marcarrow.summarize(
-                _read_source(f), errors=args.errors, encoding=args.encoding, format=args.format
+                _read_source(f),
+                errors=args.errors,
+                encoding=args.encoding,
+                format=args.format,
+                quarantine=bool(args.quarantine),
             )
         except marcarrow.MarcError as e:
             raise _marc_failure(f, e) from e
+        kept.append(s.pop("quarantine"))
         err = s.pop("error")
         not_marc = _not_marc({**s, "error": err})
         if err is not None or not_marc:
@@ -142,6 +149,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
                 )
     if args.json:
         print(json.dumps(reports if len(reports) > 1 else reports[0], indent=2, default=list))
+    if args.quarantine:
+        _quarantine.write(args.quarantine, kept)
     return status
 
 
@@ -443,6 +452,7 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("files", nargs="*", help="MARC files (default: the bundled sample)")
     st.add_argument("--json", action="store_true", help="print JSON")
     st.add_argument("--top", type=int, default=10, help="how many tags and subfields to list")
+    st.add_argument("--quarantine", help="write the records skipped as malformed to this file")
     policy(st, "lenient")
 
     def conversion(p: argparse.ArgumentParser, where_required: bool) -> None:

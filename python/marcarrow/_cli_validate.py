@@ -7,15 +7,13 @@ print a summary, and write the findings as CSV, JSON lines or Parquet.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
-import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from marcarrow import _quarantine
 from marcarrow._validate import VALIDATION_RULES, checked
 
 SUFFIXES = (".csv", ".jsonl", ".parquet")
@@ -48,29 +46,14 @@ def add_parser(sub: Any, policy: Callable[[argparse.ArgumentParser, str], None])
         help="exit 1 when a finding of this severity (or worse) is found",
     )
     va.add_argument("--top", type=int, default=10, help="how many rules and tags to list")
+    va.add_argument("--quarantine", help="write the records skipped as malformed to this file")
     va.add_argument("--threads", type=int, default=None)
     policy(va, "lenient")
 
 
-@contextlib.contextmanager
-def _atomic(path: str) -> Iterator[str]:
-    """A temporary name beside ``path``, renamed to it on success and
-    removed on failure: no half-written output is left."""
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".marcarrow-", dir=d)
-    os.close(fd)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _write(table: Any, path: str) -> None:
     suffix = Path(path).suffix.lower()
-    with _atomic(path) as tmp:
+    with _quarantine.atomic(path) as tmp:
         if suffix == ".parquet":
             import pyarrow.parquet as pq
 
@@ -93,12 +76,15 @@ def summary_lines(table: Any, counts: dict[str, int], top: int) -> list[str]:
         set(zip(table["source"].to_pylist(), table["record_index"].to_pylist(), strict=True))
     )
     sev = Counter(table["severity"].to_pylist())
+    q, skipped = counts.get("quarantined_bytes", 0), counts["skipped_bytes"]
+    not_read = (
+        f"{q:,} quarantined + {skipped - q:,} garbage" if q else f"{skipped:,} in records not read"
+    )
     lines = [
         f"records: {counts['records']:,} checked; {records_with:,} with findings",
         f"findings: {table.num_rows:,} ({sev.get('error', 0):,} errors, "
         f"{sev.get('warning', 0):,} warnings)",
-        f"bytes: {counts['record_bytes']:,} in records read + "
-        f"{counts['skipped_bytes']:,} in records not read + "
+        f"bytes: {counts['record_bytes']:,} in records read + {not_read} + "
         f"{counts['bytes'] - counts['record_bytes'] - counts['skipped_bytes']:,} between "
         f"records = {counts['bytes']:,}",
     ]
@@ -123,6 +109,8 @@ def cmd_validate(args: argparse.Namespace, read_source: Callable[[str], Any], sa
         options["format"] = args.format
     if args.threads:
         options["threads"] = args.threads
+    if args.quarantine:
+        options["quarantine"] = args.quarantine
     table, counts = checked(
         files if len(files) > 1 else files[0],
         args.schema,

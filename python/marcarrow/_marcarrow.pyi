@@ -70,6 +70,11 @@ class BatchReader:
     def errors(self) -> list[Problem]:
         """Problems reported so far."""
     @property
+    def quarantine(self) -> Any:
+        """Under ``quarantine=True``, the records skipped as malformed so
+        far, whole: a ``pyarrow.Table`` (``record_index``, ``byte_offset``,
+        ``kind``, ``reason``, ``bytes``)."""
+    @property
     def records_read(self) -> int:
         """Records delivered so far through iteration."""
     @property
@@ -103,6 +108,7 @@ class _ReadOptions(TypedDict, total=False):
     string_type: Literal["string", "string_view"]  # 'string'
     batch_size: int | None  # None
     byte_range: tuple[int, int] | None  # None
+    quarantine: bool | str | PathLike[str]  # False
     storage_options: dict[str, Any] | None  # None
     threads: int | None  # None
 
@@ -147,6 +153,7 @@ class _SummaryOptions(TypedDict, total=False):
     where: str | Expr | None  # None
     batch_size: int | None  # None
     byte_range: tuple[int, int] | None  # None
+    quarantine: bool | str | PathLike[str]  # False
     storage_options: dict[str, Any] | None  # None
     threads: int | None  # None
 
@@ -161,6 +168,7 @@ class _ValidateOptions(TypedDict, total=False):
     where: str | Expr | None  # None
     batch_size: int | None  # None
     byte_range: tuple[int, int] | None  # None
+    quarantine: bool | str | PathLike[str]  # False
     storage_options: dict[str, Any] | None  # None
     threads: int | None  # None
 
@@ -187,7 +195,7 @@ def _validate(
     report_local: bool = False,
     source_name: str | None = None,
     **options: Unpack[_ValidateOptions],
-) -> tuple[list[Any], Any, list[Problem], MarcError | None, dict[str, int]]: ...
+) -> tuple[list[Any], Any, list[Problem], MarcError | None, dict[str, int], Any]: ...
 def _validation_rules() -> list[tuple[str, str]]: ...
 def summarize(source: _Source, **options: Unpack[_SummaryOptions]) -> dict[str, Any]:
     """Read a whole source through the bounded pipeline and count what it holds.

@@ -14,7 +14,7 @@ import os
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Unpack
 
-from marcarrow import _remote
+from marcarrow import _quarantine, _remote
 from marcarrow._marcarrow import _validate, _validation_rules
 from marcarrow.problems import Action, Problem
 
@@ -87,20 +87,25 @@ def checked(
 ) -> tuple[pyarrow.Table, dict[str, int]]:
     """:func:`validate`'s table, and counts summed over the inputs:
     ``records`` checked, ``bytes`` read, of them ``record_bytes`` (records
-    read) and ``skipped_bytes`` (records and pieces that could not be)."""
+    read) and ``skipped_bytes`` (records and pieces that could not be), and
+    of those ``quarantined_bytes`` (whole records kept by ``quarantine=``)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     options.setdefault("errors", "lenient")
+    qpath = _quarantine.take(options)
     text = _schema_json(schema)
     sources = _remote.expand(source, options.get("storage_options"))
-    tables = []
-    counts = {"records": 0, "bytes": 0, "record_bytes": 0, "skipped_bytes": 0}
+    tables, kept = [], []
+    counts = dict.fromkeys(
+        ("records", "bytes", "record_bytes", "skipped_bytes", "quarantined_bytes"), 0
+    )
     for s in sources if sources is not None else [source]:
         name = os.fspath(s) if isinstance(s, str | os.PathLike) else None
-        batches, arrow_schema, problems, error, n = _validate(
+        batches, arrow_schema, problems, error, n, quarantine = _validate(
             s, text, report_local, name, **options
         )
+        kept.append(quarantine)
         if error is not None:
             raise error
         for k in counts:
@@ -113,6 +118,8 @@ def checked(
         tables.append(both.take(pc.sort_indices(both, sort_keys=[("byte_offset", "ascending")])))
     if not tables:
         raise ValueError("an empty list of inputs")
+    if qpath is not None:
+        _quarantine.write(qpath, kept)
     return pa.concat_tables(tables), counts
 
 
@@ -134,7 +141,9 @@ def validate(
     ``tags`` (``where=`` checks only matching records); ``errors``
     defaults to ``"lenient"`` here, and the records the reader repaired or
     could not read are rows too (``repaired_record``, ``unreadable_record``).
-    A list or a glob is read input by input. The rules are listed in
+    ``quarantine="bad.mrc"`` writes the records the reader skipped there,
+    whole and in order. A list or a glob is read input by input. The
+    rules are listed in
     :data:`marcarrow.VALIDATION_RULES` and ``docs/validation-rules.md``.
 
     Columns: ``source``, ``record_index``, ``byte_offset``, ``id`` (the

@@ -52,7 +52,7 @@ use crate::input::{InputError, Source};
 use crate::options::ReadOptions;
 
 pub use stream::BatchStream;
-pub use worker::ChunkOutput;
+pub use worker::{ChunkOutput, Quarantined};
 
 /// Why a stream stopped.
 #[derive(Debug, thiserror::Error)]

@@ -8,7 +8,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use crossbeam_channel::{Receiver, Sender};
 
-use super::worker::ChunkOutput;
+use super::worker::{ChunkOutput, Quarantined};
 use super::{Counters, PipelineError};
 use crate::error::Problem;
 
@@ -30,6 +30,7 @@ pub struct BatchStream<O = RecordBatch> {
     cancel: Arc<AtomicBool>,
     counters: Arc<Counters>,
     problems: Arc<Mutex<Vec<Problem>>>,
+    quarantined: Arc<Mutex<Vec<Quarantined>>>,
     last_raw: Option<(bytes::Bytes, u64)>,
     /// The reader thread, joined once its last message has arrived.
     reader: Option<std::thread::JoinHandle<()>>,
@@ -58,6 +59,7 @@ impl<O> BatchStream<O> {
             cancel,
             counters,
             problems: Arc::new(Mutex::new(Vec::new())),
+            quarantined: Arc::default(),
             last_raw: None,
             reader: Some(reader),
             join_on_drop,
@@ -80,6 +82,12 @@ impl<O> BatchStream<O> {
     /// Counters shared with the pipeline's threads.
     pub fn counters(&self) -> Arc<Counters> {
         self.counters.clone()
+    }
+
+    /// The records skipped as malformed so far, with their bytes, in input
+    /// order (kept only under [`crate::ReadOptions::quarantine`]).
+    pub fn quarantined(&self) -> Arc<Mutex<Vec<Quarantined>>> {
+        self.quarantined.clone()
     }
 
     /// Every problem reported so far, shared (the list grows as batches
@@ -169,6 +177,12 @@ impl<O> Iterator for BatchStream<O> {
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
                         .extend(out.problems);
+                    if !out.quarantined.is_empty() {
+                        self.quarantined
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .extend(out.quarantined);
+                    }
                     self.counters
                         .decoded_records
                         .fetch_add(out.decoded_records as u64, Ordering::Relaxed);

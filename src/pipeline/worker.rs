@@ -56,11 +56,29 @@ pub struct ChunkOutput<O = RecordBatch> {
     pub skipped_bytes: u64,
     /// Under strict: the error that ends the stream after this chunk.
     pub raised: Option<MarcError>,
+    /// Under [`ReadOptions::quarantine`], the records skipped as malformed,
+    /// with their original bytes (shares of the chunk, not copies).
+    pub quarantined: Vec<Quarantined>,
     /// The chunk's input bytes and the source offset of their first byte
     /// (for callers that hand out raw records, such as pymarc's
     /// `current_chunk`); a share of the chunk, not a copy. `None` unless
     /// [`ReadOptions::keep_raw`].
     pub raw: Option<(bytes::Bytes, u64)>,
+}
+
+/// A record skipped as malformed, kept whole.
+#[derive(Clone, Debug)]
+pub struct Quarantined {
+    /// Its record index in the source.
+    pub index: u64,
+    /// Its first byte's offset in the source.
+    pub offset: u64,
+    /// Its bytes, as they stood in the (decompressed) input.
+    pub bytes: bytes::Bytes,
+    /// The problem that skipped it: kind and reason.
+    pub kind: &'static str,
+    /// The reason, in words.
+    pub reason: String,
 }
 
 /// Parses one chunk (runs on a worker).
@@ -95,8 +113,14 @@ pub(super) fn parse_chunk<O>(
     let (mut record_bytes, mut skipped_bytes) = (0u64, 0u64);
     let mut frames = 0;
     let mut text = TextFrame::new(chunk.format);
+    let mut quarantined = Vec::new();
     for f in chunk.frames {
         frames += 1;
+        let span = Span {
+            index: f.index,
+            offset: f.offset,
+            range: f.start..f.end,
+        };
         let rec = &bytes[f.start..f.end];
         let len = rec.len() as u64;
         let pos = RecordPos {
@@ -132,14 +156,17 @@ pub(super) fn parse_chunk<O>(
                     Ok(()) => record_bytes += len,
                     Err(e) => {
                         skipped_bytes += len;
-                        if let Step::Raise(e) = reject(opts.policy, e.spanning(len), &mut problems)
-                        {
-                            raised = Some(e);
+                        match reject(opts.policy, e.spanning(len), &mut problems) {
+                            Step::Raise(e) => raised = Some(e),
+                            _ => keep(opts, &chunk.data, &span, &problems, &mut quarantined),
                         }
                     }
                 }
             }
-            Step::Skip => skipped_bytes += len,
+            Step::Skip => {
+                skipped_bytes += len;
+                keep(opts, &chunk.data, &span, &problems, &mut quarantined);
+            }
             Step::Raise(e) => raised = Some(e),
         }
         if text.is_some() {
@@ -175,5 +202,39 @@ pub(super) fn parse_chunk<O>(
         skipped_bytes,
         raised,
         raw,
+        quarantined,
     })
+}
+
+/// Where a frame is, in the source and in its chunk.
+struct Span {
+    index: u64,
+    offset: u64,
+    range: std::ops::Range<usize>,
+}
+
+/// Under quarantine, keeps a skipped frame's bytes with the problem that
+/// skipped it (the last one reported); garbage between records is not a
+/// record and is only counted.
+fn keep(
+    opts: &ReadOptions,
+    data: &bytes::Bytes,
+    f: &Span,
+    problems: &[Problem],
+    out: &mut Vec<Quarantined>,
+) {
+    if !opts.quarantine {
+        return;
+    }
+    let Some(p) = problems.last() else { return };
+    if matches!(p.error.kind, ErrorKind::Garbage { .. }) {
+        return;
+    }
+    out.push(Quarantined {
+        index: f.index,
+        offset: f.offset,
+        bytes: data.slice(f.range.clone()),
+        kind: p.error.kind.name(),
+        reason: p.error.kind.to_string(),
+    });
 }

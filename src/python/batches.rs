@@ -49,6 +49,7 @@ pub struct PyBatchReader {
     stream: Mutex<Option<BatchStream>>,
     schema: SchemaRef,
     problems: Arc<Mutex<Vec<Problem>>>,
+    quarantined: Arc<Mutex<Vec<pipeline::Quarantined>>>,
     counters: Arc<pipeline::Counters>,
 }
 
@@ -110,6 +111,19 @@ impl PyBatchReader {
             .unwrap_or_else(|p| p.into_inner())
             .clone();
         errors::problems(py, &ps, None)
+    }
+
+    /// Under `quarantine=True`, the records skipped as malformed so far,
+    /// with their original bytes, as a `pyarrow.Table` (`record_index`,
+    /// `byte_offset`, `kind`, `reason`, `bytes`).
+    #[getter]
+    fn quarantine<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let items = self
+            .quarantined
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        errors::quarantine_table(py, &items)
     }
 
     /// Records delivered so far (by iteration or through the C stream).
@@ -175,6 +189,7 @@ pub(crate) fn read_batches(
     Ok(PyBatchReader {
         schema: stream.schema(),
         problems: stream.problems(),
+        quarantined: stream.quarantined(),
         counters: stream.counters(),
         stream: Mutex::new(Some(stream)),
     })

@@ -95,3 +95,20 @@ pub(crate) fn io_error(e: std::io::Error, path: &std::path::Path) -> PyErr {
         _ => PyOSError::new_err((errno, msg, p)),
     }
 }
+
+/// The quarantined records as a `pyarrow.Table` (`record_index`,
+/// `byte_offset`, `kind`, `reason`, `bytes`).
+pub(crate) fn quarantine_table<'py>(
+    py: Python<'py>,
+    items: &[crate::pipeline::Quarantined],
+) -> PyResult<Bound<'py, PyAny>> {
+    let batch = crate::sink::quarantine::to_batch(items)
+        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+    let pa = py.import("pyarrow")?;
+    let b = pa.call_method1(
+        "record_batch",
+        (Bound::new(py, pyo3_arrow::PyRecordBatch::new(batch))?,),
+    )?;
+    pa.getattr("Table")?
+        .call_method1("from_batches", (vec![b],))
+}

@@ -88,6 +88,11 @@ fn summarize<'py>(
     codes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     d.set_item("subfield_codes", codes)?;
     d.set_item("problems", errors::problems(py, &s.problems, None)?)?;
+    d.set_item(
+        "quarantined_bytes",
+        crate::sink::quarantine::bytes(&s.quarantined),
+    )?;
+    d.set_item("quarantine", errors::quarantine_table(py, &s.quarantined)?)?;
     match s.error {
         Some(e) => d.set_item("error", errors::to_pyerr(py, &e).value(py))?,
         None => d.set_item("error", py.None())?,

@@ -23,11 +23,11 @@ fn schema(text: Option<&str>) -> PyResult<Schema> {
     }
 }
 
-/// Validates one source: `(batches, schema, problems, error, counts)`:
-/// the findings batches in input order, their Arrow schema, the reader's
-/// problems, under `errors="strict"` the error that stopped it, and the
-/// counts (`records` checked, `bytes` read, of them `record_bytes` and
-/// `skipped_bytes`).
+/// Validates one source: `(batches, schema, problems, error, counts,
+/// quarantine)`: the findings batches in input order, their Arrow schema,
+/// the reader's problems, under `errors="strict"` the error that stopped
+/// it, the counts (`records` checked, `bytes` read, of them `record_bytes`,
+/// `skipped_bytes` and `quarantined_bytes`), and the quarantine table.
 #[pyfunction]
 #[pyo3(signature = (source, schema_json = None, report_local = false, source_name = None, **options))]
 pub(crate) fn _validate<'py>(
@@ -45,7 +45,7 @@ pub(crate) fn _validate<'py>(
         source: source_name,
     };
     let (src, _) = input::source(py, source, options)?;
-    let (batches, problems, error, counts) = py
+    let (batches, problems, error, counts, quarantined) = py
         .detach(|| -> Result<_, PipelineError> {
             let mut stream = validate::validate(src, read, opts)?;
             let mut batches = Vec::new();
@@ -60,14 +60,24 @@ pub(crate) fn _validate<'py>(
             }
             let problems =
                 std::mem::take(&mut *stream.problems().lock().unwrap_or_else(|p| p.into_inner()));
+            let quarantined = std::mem::take(
+                &mut *stream
+                    .quarantined()
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()),
+            );
             let c = stream.counters();
             let counts = [
+                (
+                    "quarantined_bytes",
+                    crate::sink::quarantine::bytes(&quarantined),
+                ),
                 ("records", c.records.load(Ordering::Relaxed)),
                 ("bytes", c.bytes_read.load(Ordering::Relaxed)),
                 ("record_bytes", c.record_bytes.load(Ordering::Relaxed)),
                 ("skipped_bytes", c.skipped_bytes.load(Ordering::Relaxed)),
             ];
-            Ok((batches, problems, error, counts))
+            Ok((batches, problems, error, counts, quarantined))
         })
         .map_err(|e| errors::pipeline_err(py, e))?;
     let list = PyList::empty(py);
@@ -87,6 +97,7 @@ pub(crate) fn _validate<'py>(
             errors::problems(py, &problems, None)?.into_any(),
             error,
             counts.into_py_dict(py)?.into_any(),
+            errors::quarantine_table(py, &quarantined)?,
         ],
     )
 }

@@ -6,5 +6,6 @@
 pub mod output;
 pub mod parquet;
 mod progress;
+pub mod quarantine;
 pub mod summary;
 pub mod write;

@@ -125,6 +125,8 @@ pub struct Summary {
     pub problems: Vec<Problem>,
     /// Under the strict policy, the error that stopped the reading.
     pub error: Option<MarcError>,
+    /// Under `quarantine`, the records skipped as malformed, whole.
+    pub quarantined: Vec<crate::pipeline::Quarantined>,
 }
 
 impl Summary {
@@ -177,5 +179,11 @@ pub fn summarize(source: Source, opts: ReadOptions) -> Result<Summary, PipelineE
     s.record_bytes = c.record_bytes.load(Ordering::Relaxed);
     s.skipped_bytes = c.skipped_bytes.load(Ordering::Relaxed);
     s.problems = std::mem::take(&mut *stream.problems().lock().unwrap_or_else(|p| p.into_inner()));
+    s.quarantined = std::mem::take(
+        &mut *stream
+            .quarantined()
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()),
+    );
     Ok(s)
 }
