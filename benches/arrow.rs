@@ -51,6 +51,7 @@ fn build(chunk: &bytes::Bytes, layout: Layout, strings: StringType) -> usize {
         let pos = RecordPos {
             index: i.index,
             offset: i.offset,
+            ..RecordPos::default()
         };
         b.push(pos, &i.record, &mut problems).unwrap();
     }

@@ -23,6 +23,7 @@ fn reference(d: &[u8], layout: Layout, strings: StringType, policy: ErrorPolicy)
                 let pos = RecordPos {
                     index: i.index,
                     offset: i.offset,
+                    ..RecordPos::default()
                 };
                 if b.push(pos, &i.record, &mut problems).is_err() && policy == ErrorPolicy::Strict {
                     break;

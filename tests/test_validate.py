@@ -141,6 +141,8 @@ def test_columns_and_order() -> None:
         "source",
         "record_index",
         "byte_offset",
+        "line",
+        "column",
         "id",
         "tag",
         "occurrence",
@@ -226,12 +228,19 @@ def test_the_records_the_reader_could_not_take_are_rows() -> None:
 def test_text_formats_give_the_same_findings() -> None:
     data = marcarrow.SAMPLE.read_bytes()
     iso = marcarrow.validate(data)
-    drop = ["source", "byte_offset"]
+    drop = ["source", "byte_offset", "line", "column"]
+    assert iso["line"].null_count == iso.num_rows
     for fmt in ("marcxml", "json", "mrk"):
         out = io.BytesIO()
         marcarrow.convert(io.BytesIO(data), out, to=fmt)
-        t = marcarrow.validate(out.getvalue())
+        text = out.getvalue()
+        t = marcarrow.validate(text)
         assert t.drop(drop).to_pylist() == iso.drop(drop).to_pylist(), fmt
+        # Each row says where its record starts, as line and column.
+        lines = text.split(b"\n")
+        for r in t.slice(0, 20).to_pylist():
+            start = sum(len(x) + 1 for x in lines[: r["line"] - 1]) + r["column"] - 1
+            assert start == r["byte_offset"], (fmt, r)
 
 
 def test_lists_and_where(tmp_path: Path) -> None:

@@ -65,6 +65,8 @@ def _problem_rows(problems: list[Problem], source: str | None) -> dict[str, list
         "source": [source] * len(kept),
         "record_index": [p.record_index for p in kept],
         "byte_offset": [p.byte_offset for p in kept],
+        "line": [p.line for p in kept],
+        "column": [p.column for p in kept],
         "id": [None] * len(kept),
         "tag": [p.tag for p in kept],
         "occurrence": [None] * len(kept),
@@ -146,8 +148,9 @@ def validate(
     rules are listed in
     :data:`marcarrow.VALIDATION_RULES` and ``docs/validation-rules.md``.
 
-    Columns: ``source``, ``record_index``, ``byte_offset``, ``id`` (the
-    001), ``tag``, ``occurrence`` (of the tag in the record, from 0),
+    Columns: ``source``, ``record_index``, ``byte_offset``, ``line`` and
+    ``column`` (where the record starts, in the text formats; for a reader's
+    problem, where it is), ``id`` (the 001), ``tag``, ``occurrence`` (of the tag in the record, from 0),
     ``indicator`` (1 or 2), ``code``, ``position`` (``06``, ``18-21``),
     ``value`` (what was found), ``rule``, ``severity`` (``error`` or
     ``warning``) and ``message``. Rows follow the input's order.

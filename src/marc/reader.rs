@@ -237,6 +237,7 @@ impl<'a> Reader<'a> {
             let pos = RecordPos {
                 index: frame.index,
                 offset: rec_offset,
+                ..RecordPos::default()
             };
             match process_frame(
                 &mut self.parser,

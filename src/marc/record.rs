@@ -59,12 +59,17 @@ pub struct Parser {
 }
 
 /// Context of the record being parsed, for error coordinates.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct RecordPos {
     /// 0-based record index in the source.
     pub index: u64,
     /// Absolute byte offset of the record's first byte.
     pub offset: u64,
+    /// In the text formats, the 1-based line and column (in bytes) where
+    /// the record starts; 0 for ISO 2709, which has no lines.
+    pub line: u64,
+    /// See `line`.
+    pub column: u64,
 }
 
 impl RecordPos {
@@ -491,10 +496,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn pos() -> RecordPos {
-        RecordPos {
-            index: 0,
-            offset: 0,
-        }
+        RecordPos::default()
     }
 
     #[test]
@@ -532,6 +534,7 @@ pub(crate) mod tests {
                 RecordPos {
                     index: 3,
                     offset: 100,
+                    ..RecordPos::default()
                 },
                 &mut Vec::new(),
             )
@@ -558,10 +561,7 @@ pub(crate) mod tests {
                 ..Default::default()
             });
             let mut repairs = Vec::new();
-            let pos = RecordPos {
-                index: 0,
-                offset: 0,
-            };
+            let pos = RecordPos::default();
             match p.check(&rec, pos, &mut repairs) {
                 Err(e) => assert!(
                     matches!(

@@ -126,6 +126,12 @@ pub(super) fn parse_chunk<O>(
         let pos = RecordPos {
             index: f.index,
             offset: f.offset,
+            line: f.line.line,
+            column: if f.line.line > 0 {
+                f.offset - f.line.line_start + 1
+            } else {
+                0
+            },
         };
         let first_problem = problems.len();
         let step = match &mut text {

@@ -168,6 +168,7 @@ fn _records<'py>(
         let pos = crate::marc::record::RecordPos {
             index: item.index,
             offset: item.offset,
+            ..Default::default()
         };
         let use_decoded = decode && !utf8;
         if use_decoded {

@@ -39,6 +39,8 @@ pub fn findings_schema() -> SchemaRef {
         utf8("source", true),
         Field::new("record_index", DataType::UInt64, false),
         Field::new("byte_offset", DataType::UInt64, false),
+        Field::new("line", DataType::UInt64, true),
+        Field::new("column", DataType::UInt64, true),
         utf8("id", true),
         utf8("tag", true),
         Field::new("occurrence", DataType::UInt32, true),
@@ -60,6 +62,8 @@ struct FindingsBuilder {
     source: StringBuilder,
     index: UInt64Builder,
     offset: UInt64Builder,
+    line: UInt64Builder,
+    column: UInt64Builder,
     id: StringBuilder,
     tag: StringBuilder,
     occurrence: UInt32Builder,
@@ -81,6 +85,8 @@ impl FindingsBuilder {
             source: StringBuilder::new(),
             index: UInt64Builder::new(),
             offset: UInt64Builder::new(),
+            line: UInt64Builder::new(),
+            column: UInt64Builder::new(),
             id: StringBuilder::new(),
             tag: StringBuilder::new(),
             occurrence: UInt32Builder::new(),
@@ -117,6 +123,10 @@ impl RecordBuilder for FindingsBuilder {
             self.source.append_option(self.opts.source.as_deref());
             self.index.append_value(pos.index);
             self.offset.append_value(pos.offset);
+            // Text formats: where the record starts (ISO 2709 has no lines).
+            self.line.append_option((pos.line > 0).then_some(pos.line));
+            self.column
+                .append_option((pos.line > 0).then_some(pos.column));
             self.id.append_option(id.as_deref());
             self.tag
                 .append_option(f.tag.map(|t| String::from_utf8_lossy(&t).into_owned()));
@@ -145,6 +155,8 @@ impl RecordBuilder for FindingsBuilder {
             Arc::new(self.source.finish()),
             Arc::new(self.index.finish()),
             Arc::new(self.offset.finish()),
+            Arc::new(self.line.finish()),
+            Arc::new(self.column.finish()),
             Arc::new(self.id.finish()),
             Arc::new(self.tag.finish()),
             Arc::new(self.occurrence.finish()),
