@@ -149,11 +149,12 @@ def validate(
     :data:`marcarrow.VALIDATION_RULES` and ``docs/validation-rules.md``.
 
     Columns: ``source``, ``record_index``, ``byte_offset``, ``line`` and
-    ``column`` (where the record starts, in the text formats; for a reader's
-    problem, where it is), ``id`` (the 001), ``tag``, ``occurrence`` (of the tag in the record, from 0),
-    ``indicator`` (1 or 2), ``code``, ``position`` (``06``, ``18-21``),
-    ``value`` (what was found), ``rule``, ``severity`` (``error`` or
-    ``warning``) and ``message``. Rows follow the input's order.
+    ``column`` (where the record starts, in the text formats; for a
+    reader's problem, where it is), ``id`` (the 001), ``tag``,
+    ``occurrence`` (of the tag in the record, from 0), ``indicator`` (1 or
+    2), ``code``, ``position`` (``06``, ``18-21``), ``value`` (what was
+    found), ``rule``, ``severity`` (``error`` or ``warning``) and
+    ``message``. Rows follow the input's order.
 
     >>> import marcarrow
     >>> f = marcarrow.validate(marcarrow.SAMPLE)
