@@ -14,12 +14,12 @@ use crate::validate::{self, Schema, ValidateOptions};
 
 /// Compiles an Avram schema (its JSON text; `None`: the shipped MARC 21
 /// bibliographic rules). Raises `ValueError` saying what is wrong.
-fn schema(text: Option<&str>) -> PyResult<Schema> {
+fn schema(text: Option<&str>) -> PyResult<Arc<Schema>> {
     match text {
         None => Ok(Schema::marc21_bibliographic()),
-        Some(t) => {
-            Schema::from_json(t).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
-        }
+        Some(t) => Schema::from_json(t)
+            .map(Arc::new)
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string())),
     }
 }
 
@@ -40,7 +40,7 @@ pub(crate) fn _validate<'py>(
 ) -> PyResult<Bound<'py, PyTuple>> {
     let read = options::read_options(Entry::Validate, options::pairs(options)?)?;
     let opts = ValidateOptions {
-        schema: Arc::new(schema(schema_json)?),
+        schema: schema(schema_json)?,
         report_local,
         source: source_name,
     };

@@ -396,9 +396,17 @@ fn field(tag: &str, d: &Map<String, Value>) -> Result<FieldRule, SchemaError> {
 }
 
 impl Schema {
-    /// The MARC 21 bibliographic rules shipped with marcarrow.
-    pub fn marc21_bibliographic() -> Schema {
-        Schema::from_json(MARC21_BIBLIOGRAPHIC).expect("the shipped rules load")
+    /// The MARC 21 bibliographic rules shipped with marcarrow, compiled
+    /// once per process (a few milliseconds: JSON and regular expressions).
+    pub fn marc21_bibliographic() -> std::sync::Arc<Schema> {
+        static RULES: std::sync::OnceLock<std::sync::Arc<Schema>> = std::sync::OnceLock::new();
+        RULES
+            .get_or_init(|| {
+                std::sync::Arc::new(
+                    Schema::from_json(MARC21_BIBLIOGRAPHIC).expect("the shipped rules load"),
+                )
+            })
+            .clone()
     }
 
     /// Compiles an Avram schema from its JSON text.
