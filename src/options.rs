@@ -279,8 +279,8 @@ pub const OPTIONS: &[OptionSpec] = &[
     spec!(
         "quarantine",
         "False",
-        &[Entry::Batches, Entry::Summary, Entry::Validate],
-        "keep the original bytes of every skipped record (docs/errors.md); read_arrow, read_polars and validate also take a path to write them to"
+        &[Entry::Batches, Entry::Parquet, Entry::Summary, Entry::Validate],
+        "keep the original bytes of every skipped record (docs/errors.md); read_arrow, read_polars, to_parquet, convert and validate also take a path to write them to"
     ),
     spec!(
         "storage_options",

@@ -127,6 +127,32 @@ def test_lists_polars_validate_and_no_file_on_strict(tmp_path: Path) -> None:
         marcarrow.read_batches(bad, quarantine="q.mrc")
 
 
+def test_export_and_convert_quarantine(tmp_path: Path) -> None:
+    """A migration: convert to Parquet or to MARCXML with the bad records
+    set aside, from Python and from the command line."""
+    bad = data_file("pride-many-errors-383.mrc")
+    one = marcarrow.summarize(bad, errors="skip", quarantine=True)["quarantine"]
+    expected = b"".join(one["bytes"].to_pylist())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s = marcarrow.to_parquet(bad, tmp_path / "o.parquet", errors="skip", quarantine=True)
+        assert s["quarantine"].num_rows == one.num_rows
+        marcarrow.to_parquet(bad, tmp_path / "o.parquet", errors="skip", quarantine=tmp_path / "a")
+        marcarrow.convert(bad, tmp_path / "o.xml", errors="skip", quarantine=tmp_path / "b")
+    assert (tmp_path / "a").read_bytes() == expected == (tmp_path / "b").read_bytes()
+    for out in ("o2.parquet", "o2.xml"):
+        r = subprocess.run(
+            [sys.executable, "-m", "marcarrow", "convert", str(bad), "-o", str(tmp_path / out)]
+            + ["--errors", "skip", "--quarantine", str(tmp_path / "c")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert r.returncode == 0, r.stderr
+        assert f"{one.num_rows:,} records skipped as malformed" in r.stderr
+        assert (tmp_path / "c").read_bytes() == expected
+
+
 def test_the_cli_says_where_every_byte_went(tmp_path: Path) -> None:
     src = data_file("pride-many-errors-383.mrc")
     for cmd in (["stats", "--errors", "skip"], ["validate", "--summary"]):

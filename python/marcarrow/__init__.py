@@ -234,7 +234,10 @@ def to_parquet(
     columns = options.get("columns")
     if len(sources) > 1 and columns is not None and "source" in columns:
         raise ValueError("column name 'source' is taken by the input names of several sources")
+    qpath = _quarantine.take(options)
     summary = _to_parquet(sources, dest, **options)
+    if qpath is not None:
+        _quarantine.write(qpath, [summary["quarantine"]])
     _warn_problems(summary["errors"], stacklevel=2)
     return summary
 
@@ -362,6 +365,9 @@ def convert(
         if name in options:
             raise TypeError(f"convert() does not take {name}=: it writes whole records")
     sources = _remote.expand(source, options.get("storage_options")) or [source]
+    qpath = _quarantine.take(options)
     summary = _convert(sources, dest, **options)
+    if qpath is not None:
+        _quarantine.write(qpath, [summary["quarantine"]])
     _warn_problems(summary["errors"], stacklevel=2)
     return summary

@@ -193,6 +193,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         "tags": args.tags.split(",") if args.tags else None,
         "where": args.where,
         "progress": progress,
+        "quarantine": args.quarantine,
     }
     try:
         if _wants_parquet(args):
@@ -227,6 +228,13 @@ def cmd_convert(args: argparse.Namespace) -> int:
         raise _Fail(EXIT_USAGE, str(e)) from e
     if not args.quiet:
         print(_summary_line(s, args.output, read), file=sys.stderr)
+        if args.quarantine:
+            q = s["quarantine"]
+            print(
+                f"{q.num_rows:,} records skipped as malformed "
+                f"({sum(len(b) for b in q['bytes'].to_pylist()):,} bytes) -> {args.quarantine}",
+                file=sys.stderr,
+            )
         if s["errors"]:
             print("\n".join(_problem_lines(s["errors"], "  ")), file=sys.stderr)
     return EXIT_OK
@@ -445,6 +453,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--compression", choices=["zstd", "snappy", "none"], default="zstd")
         p.add_argument("--compression-level", type=int, default=None)
         p.add_argument("--threads", type=int, default=None)
+        p.add_argument("--quarantine", help="write the records skipped as malformed to this file")
         p.add_argument("--encoding-errors", choices=["strict", "replace"], default="strict")
         p.add_argument(
             "--tags",

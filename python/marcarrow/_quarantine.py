@@ -22,7 +22,10 @@ def take(options: Any) -> str | os.PathLike[str] | None:
     """The path ``quarantine=`` names, if it names one; the reader is
     then asked to keep the records (``quarantine=True``)."""
     q = options.get("quarantine")
-    if q is None or isinstance(q, bool):
+    if q is None:
+        options.pop("quarantine", None)
+        return None
+    if isinstance(q, bool):
         return None
     if not isinstance(q, str | os.PathLike):
         raise TypeError(f"quarantine must be a bool or a path, not {type(q).__name__}")

@@ -64,5 +64,6 @@ pub(crate) fn _to_parquet<'py>(
         list.append(errors::problem(py, p, name)?)?;
     }
     d.set_item("errors", list)?;
+    d.set_item("quarantine", errors::quarantine_table(py, &s.quarantined)?)?;
     Ok(d)
 }

@@ -266,6 +266,7 @@ pub(crate) fn _convert<'py>(
         list.append(errors::problem(py, p, name)?)?;
     }
     d.set_item("errors", list)?;
+    d.set_item("quarantine", errors::quarantine_table(py, &s.quarantined)?)?;
     Ok(d)
 }
 

@@ -136,6 +136,9 @@ pub struct ExportSummary {
     pub problems: Vec<Problem>,
     /// For each problem, the index of its input in `inputs`.
     pub problem_inputs: Vec<usize>,
+    /// Under `quarantine`, the records skipped as malformed, whole, in
+    /// input order.
+    pub quarantined: Vec<crate::pipeline::Quarantined>,
     /// Seconds taken.
     pub seconds: f64,
 }
@@ -296,6 +299,12 @@ pub fn write_parquet(
             .problem_inputs
             .extend(std::iter::repeat_n(i, found.len()));
         summary.problems.extend(found);
+        summary.quarantined.extend(std::mem::take(
+            &mut *stream
+                .quarantined()
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        ));
     }
     let inner = writer.into_inner()?;
     let file = inner.into_inner().map_err(|e| e.into_error())?;

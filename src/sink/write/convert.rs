@@ -28,6 +28,9 @@ pub struct ConvertSummary {
     pub problems: Vec<crate::error::Problem>,
     /// For each problem, the index of its input (`None`: the writer's).
     pub problem_inputs: Vec<Option<usize>>,
+    /// Under `quarantine`, the records skipped as malformed, whole, in
+    /// input order.
+    pub quarantined: Vec<crate::pipeline::Quarantined>,
     /// Seconds taken.
     pub seconds: f64,
 }
@@ -85,6 +88,12 @@ pub fn convert(
             .problem_inputs
             .extend(std::iter::repeat_n(Some(i), found.len()));
         summary.problems.extend(found);
+        summary.quarantined.extend(std::mem::take(
+            &mut *stream
+                .quarantined()
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        ));
     }
     let w = writer.finish()?;
     bar.finish();
