@@ -133,3 +133,74 @@ def test_the_record_iterator_takes_hostile_bytes(data: bytes, kw: dict[str, Any]
                 r.as_marc()
 
     outcome(iterate)
+
+
+@HOSTILE
+@given(data=hostile, errors=st.sampled_from(["strict", "lenient", "skip"]))
+def test_validation_and_quarantine_take_hostile_bytes(data: bytes, errors: str) -> None:
+    """Validation reads what the readers read; quarantine keeps every
+    skipped record whole, and nothing is lost."""
+    try:
+        t = marcarrow.validate(data, errors=errors)
+        s = marcarrow.summarize(data, errors=errors, quarantine=True)
+    except ALLOWED:
+        return
+    t.validate(full=True)
+    assert set(t["rule"].to_pylist()) <= set(marcarrow.VALIDATION_RULES)
+    assert all(0 <= o <= len(data) for o in t["byte_offset"].to_pylist())
+    for off, b in zip(
+        s["quarantine"]["byte_offset"].to_pylist(),
+        s["quarantine"]["bytes"].to_pylist(),
+        strict=True,
+    ):
+        assert data[off : off + len(b)] == b
+    garbage = sum(p.byte_length or 0 for p in s["problems"] if p.kind == "Garbage")
+    assert s["quarantined_bytes"] + garbage == s["skipped_bytes"]
+
+
+@HOSTILE
+@given(
+    schema=st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(
+                st.sampled_from(
+                    [
+                        "fields",
+                        "245",
+                        "008",
+                        "LDR",
+                        "positions",
+                        "00-04",
+                        "codes",
+                        "subfields",
+                        "a",
+                        "indicator1",
+                        "types",
+                        "pattern",
+                        "flags",
+                        "repeatable",
+                        "required",
+                        "start",
+                        "end",
+                        "_typeSelector",
+                        "field",
+                    ]
+                ),
+                children,
+                max_size=4,
+            )
+        ),
+        max_leaves=20,
+    )
+)
+def test_any_json_schema_is_a_schema_or_a_value_error(schema: Any) -> None:
+    """A schema that is not an Avram schema is a ValueError (or, not a
+    dict, a TypeError), never a crash."""
+    try:
+        marcarrow.validate(
+            marcarrow.SAMPLE, schema if isinstance(schema, dict) else {"fields": schema}
+        )
+    except (ValueError, TypeError):
+        pass
