@@ -476,7 +476,16 @@ mod tests {
             .unwrap_err();
         assert!(e.kind.to_string().contains("expected value"), "{e:?}");
         assert_eq!(e.at, 59);
-        let e = read(r#"{"leader": "00000nam a2200000 a 4500", "fields": [{"001": "a\u001fb"}]}"#)
+        // A control field has no subfields: U+001F is data there (as ISO
+        // 2709 and pymarc keep it); a terminator would end the field.
+        assert!(
+            read(r#"{"leader": "00000nam a2200000 a 4500", "fields": [{"001": "a\u001fb"}]}"#)
+                .is_ok()
+        );
+        let e = read(r#"{"leader": "00000nam a2200000 a 4500", "fields": [{"001": "a\u001eb"}]}"#)
+            .unwrap_err();
+        assert!(e.kind.to_string().contains("delimiter"), "{e:?}");
+        let e = read(r#"{"leader": "00000nam a2200000 a 4500", "fields": [{"245": {"ind1": " ", "ind2": " ", "subfields": [{"a": "a\u001fb"}]}}]}"#)
             .unwrap_err();
         assert!(e.kind.to_string().contains("delimiter"), "{e:?}");
     }
