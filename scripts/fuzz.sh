@@ -87,12 +87,12 @@ run() {
 }
 
 totals() {
-  # CPU seconds are logged since December 3, 2026 (the runs before them
-  # count only in the wall-clock seconds).
-  printf '%-16s %8s %8s %12s  %s\n' target seconds cpu executions "last coverage"
+  # CPU seconds are logged since December 3, 2026. "counted" is the CPU
+  # seconds where logged and the wall seconds of the earlier runs.
+  printf '%-16s %8s %8s %8s %12s  %s\n' target seconds cpu counted executions "last coverage"
   awk -F'\t' '{ s[$2] += $3 + 0; e[$2] += $4 + 0; if ($5 ~ /^cov/) c[$2] = $5
-      if ($6 ~ /^cpu/) { split($6, a, " "); u[$2] += a[2] + 0 } }
-    END { for (t in s) printf "%-16s %8d %8d %12d  %s\n", t, s[t], u[t], e[t], c[t] }' fuzz/runs.log | sort
+      if ($6 ~ /^cpu/) { split($6, a, " "); u[$2] += a[2] + 0; n[$2] += a[2] + 0 } else n[$2] += $3 + 0 }
+    END { for (t in s) printf "%-16s %8d %8d %8d %12d  %s\n", t, s[t], u[t], n[t], e[t], c[t] }' fuzz/runs.log | sort
 }
 
 case ${1:-} in
