@@ -4,8 +4,8 @@
 #
 #   scripts/fuzz.sh TARGET SECONDS      fuzz one target
 #   scripts/fuzz.sh all SECONDS         every target in turn
-#   scripts/fuzz.sh smoke SECONDS       the CI run: build every target at once,
-#                                       then each for SECONDS, with a fixed seed
+#   scripts/fuzz.sh smoke SECONDS       the CI run: each target built and run
+#                                       for SECONDS with a fixed seed, in turn
 #   scripts/fuzz.sh list                the targets
 #   scripts/fuzz.sh totals              time and executions so far, per target
 #
@@ -21,6 +21,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUSTC_BOOTSTRAP=1
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz >/dev/null
+
+build=(--fuzz-dir fuzz)
 
 targets() { sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -v '^marcarrow-fuzz$'; }
 
@@ -59,14 +61,14 @@ run() {
   seed "$t"
   mkdir -p fuzz/artifacts/"$t"
   # Build first, so that the timed run is the fuzzing alone.
-  cargo fuzz build --fuzz-dir fuzz "$t" >/dev/null 2>&1 || cargo fuzz build --fuzz-dir fuzz "$t"
+  cargo fuzz build "${build[@]}" "$t" >/dev/null 2>&1 || cargo fuzz build "${build[@]}" "$t"
   local log start=$SECONDS cpu
   log=$(mktemp)
   cpu=$(mktemp)
   # /usr/bin/time: the CPU seconds of cargo and the fuzzer it waits for.
   local timer=()
   [ -x /usr/bin/time ] && timer=(/usr/bin/time -f '%U %S' -o "$cpu")
-  "${timer[@]}" cargo fuzz run --fuzz-dir fuzz "$t" fuzz/corpus/"$t" -- \
+  "${timer[@]}" cargo fuzz run "${build[@]}" "$t" fuzz/corpus/"$t" -- \
     -max_total_time="$secs" -max_len=65536 -timeout=20 -rss_limit_mb=4096 \
     -detect_leaks="${DETECT_LEAKS:-0}" ${FUZZ_SEED:+-seed="$FUZZ_SEED"} \
     -artifact_prefix=fuzz/artifacts/"$t"/ -print_final_stats=1 2>"$log" || {
@@ -100,9 +102,20 @@ case ${1:-} in
   totals) totals ;;
   all) for t in $(targets); do run "$t" "${2:-30}"; done ;;
   smoke)
-    # One build for all targets shares the dependencies' compilation.
-    cargo fuzz build --fuzz-dir fuzz
-    for t in $(targets); do FUZZ_SEED=${FUZZ_SEED:-1} run "$t" "${2:-15}"; done ;;
+    # CI machines may have little disk: a full build of every target with
+    # AddressSanitizer and line tables is 2.3 GB, and linking all seven at
+    # once died with SIGBUS when the disk filled (lld writes through mmap).
+    # So: a target dir of its own, no debug info, one target at a time, and
+    # each binary removed after its run (about 1.5 GB at the peak).
+    build+=(--target-dir fuzz/target-smoke)
+    export RUSTFLAGS="${RUSTFLAGS:-} -Cdebuginfo=0"
+    bin=fuzz/target-smoke/x86_64-unknown-linux-gnu/release
+    echo "disk before the fuzz build: $(df -h . | awk 'NR == 2 { print $4 }') free"
+    for t in $(targets); do
+      FUZZ_SEED=${FUZZ_SEED:-1} run "$t" "${2:-15}"
+      rm -f "$bin/$t" "$bin"/deps/"$t"-*
+    done
+    echo "disk after: $(df -h . | awk 'NR == 2 { print $4 }') free" ;;
   "") sed -n '2,16p' "$0"; exit 2 ;;
   *) run "$1" "${2:-60}" ;;
 esac
