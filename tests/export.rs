@@ -98,3 +98,58 @@ fn interrupted_export_leaves_no_file() {
         .collect();
     assert!(leftovers.is_empty(), "temporary file left behind");
 }
+
+/// Row groups filled across batches, encoded by one thread or several:
+/// the same rows back, the same row groups, and the same bytes.
+#[test]
+fn row_groups_across_batches_and_encoders() {
+    let Some(d) = common::data("loc-bib-386.mrc") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("marcarrow-rg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pq = ParquetOptions {
+        row_group_size: Some(100),
+        ..Default::default()
+    };
+    for layout in [Layout::Nested, Layout::Long] {
+        let mut files = Vec::new();
+        for threads in [Some(1), Some(2), None] {
+            let opts = ReadOptions {
+                layout,
+                batch_size: 37,
+                threads,
+                ..Default::default()
+            };
+            let out = dir.join(format!("{layout:?}-{threads:?}.parquet"));
+            write_parquet(vec![input("a", &d)], &out, opts.clone(), &pq, &mut || true).unwrap();
+            let want: Vec<_> = pipeline::start(Source::Shared(d.clone().into()), opts)
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let want = arrow_select::concat::concat_batches(&want[0].schema(), &want).unwrap();
+            let got = rows(&out);
+            assert_eq!(got.len(), 1);
+            assert_eq!(got[0], want, "{layout:?} {threads:?}");
+            let meta = ParquetRecordBatchReaderBuilder::try_new(File::open(&out).unwrap())
+                .unwrap()
+                .metadata()
+                .clone();
+            let sizes: Vec<i64> = meta.row_groups().iter().map(|g| g.num_rows()).collect();
+            if layout == Layout::Nested {
+                assert_eq!(sizes, [100, 100, 100, 86]);
+            } else {
+                assert!(
+                    sizes[..sizes.len() - 1].iter().all(|&n| n == 100),
+                    "{sizes:?}"
+                );
+            }
+            files.push(std::fs::read(&out).unwrap());
+        }
+        assert!(
+            files.windows(2).all(|w| w[0] == w[1]),
+            "{layout:?}: bytes differ"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

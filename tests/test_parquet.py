@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -113,3 +114,23 @@ def test_options_are_checked(tmp_path: Path) -> None:
     s = marcarrow.to_parquet(path, tmp_path / "z.parquet", compression_level=19, row_group_size=100)
     assert pq.read_metadata(tmp_path / "z.parquet").num_row_groups == 4
     assert s["records"] == 386
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="needs /proc")
+def test_export_leaves_no_thread(tmp_path: Path) -> None:
+    """The encoder and appender threads end with the export, whether it
+    finishes or fails half-way (a strict error after some row groups). The
+    first export starts Rayon's global pool, which stays."""
+    marcarrow.to_parquet(data_file("loc-bib-386.mrc"), tmp_path / "a.parquet")
+    before = len(os.listdir("/proc/self/task"))
+    for layout in ("nested", "long"):
+        marcarrow.to_parquet(
+            data_file("loc-bib-386.mrc"), tmp_path / "a.parquet", layout=layout, row_group_size=50
+        )
+        assert len(os.listdir("/proc/self/task")) == before, layout
+    with pytest.raises(marcarrow.MarcError):
+        marcarrow.to_parquet(
+            data_file("pride-many-errors-383.mrc"), tmp_path / "b.parquet", row_group_size=5
+        )
+    assert len(os.listdir("/proc/self/task")) == before
+    assert not (tmp_path / "b.parquet").exists()

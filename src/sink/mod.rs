@@ -5,6 +5,7 @@
 
 pub mod output;
 pub mod parquet;
+mod parquet_encode;
 mod progress;
 pub mod quarantine;
 pub mod summary;
