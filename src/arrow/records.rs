@@ -116,10 +116,17 @@ impl BatchBuilder {
         if strings == StringType::Plain {
             // Values are copied: size the largest value column from the
             // chunk so that it is not regrown (and copied) as it fills.
+            // The keys too: tags 3 bytes, indicators and codes 1.
             match layout {
                 Layout::Nested => b.sub_value.values.reserve(chunk.len()),
                 Layout::Long => b.value.values.reserve(chunk.len()),
             }
+            b.leader.values.reserve(records * 24);
+            b.tag.values.reserve(f * 3);
+            for c in [&mut b.ind1, &mut b.ind2] {
+                c.values.reserve(f);
+            }
+            b.code.values.reserve(s.max(f));
         } else {
             b.arena.base = chunk;
         }
