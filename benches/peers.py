@@ -30,6 +30,8 @@ Tasks (each row is one tool doing the task on the same file):
    2709 and MARCXML (``writers.py``);
 8. ``raw``: ``cat file > /dev/null`` and Python ``read().count(b"\\x1d")``
    on the same files.
+9. ``export``, ``threads``, ``two-readers``, ``iterator-threads``: marcarrow
+   against this machine's limits, as ratios (``limits.py``).
 
 Every measurement is a fresh subprocess; the tools of a task run in turn,
 round after round (interleaved), and each number is the median of the runs.
@@ -67,6 +69,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+import limits  # noqa: E402
 import text_formats  # noqa: E402
 import writers  # noqa: E402
 from pipeline import corpus, head, iterate, uva_repeated, vmhwm_mb  # noqa: E402
@@ -96,6 +99,7 @@ TASKS = {
     "marc8": ("MARC-8 decoding (UVA file repeated)", ["marcarrow", "pymarc", "rmarc", "mrrc"]),
     **text_formats.TASKS,
     **writers.TASKS,
+    **limits.TASKS,
 }
 LONG_COLUMNS = ("record_index", "field_index", "tag", "ind1", "ind2", "subfield_index", "code")
 
@@ -176,6 +180,8 @@ def job(task: str, tool: str, path: Path, out: Path):
     import warnings
 
     warnings.simplefilter("ignore")
+    if task in limits.TASKS:
+        return limits.job(task, tool.split("|")[-1], path, out)
     if task in text_formats.TASKS:
         return text_formats.job(task, "marcarrow" if tool.startswith("marcarrow") else tool, path)
     if task in writers.TASKS:
@@ -448,7 +454,7 @@ def render(result: dict) -> str:
         "| peak RSS MB | marcarrow ÷ this, in-process | marcarrow ÷ this, whole process |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for g in result["groups"]:
+    for g in (g for g in result["groups"] if g["task"] not in limits.TASKS):
         inp = g["input"]
         where = f"{inp['name']}, {inp['records']:,} rec, {inp['mb']:.0f} MB"
         ours = next((r for r in g["rows"] if r["tool"] == "marcarrow" and "seconds" in r), None)
@@ -478,7 +484,7 @@ def render(result: dict) -> str:
         "- raw: the limits on the same file, in the same run; marcarrow there is "
         "`read_arrow(path)` (nested layout, default threads)"
     )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n" + limits.render(result, BASE)
 
 
 def peers_main(a: argparse.Namespace) -> None:
@@ -508,7 +514,7 @@ def peers_main(a: argparse.Namespace) -> None:
             t,
             t
             if t in text_formats.TASKS
-            else {"marc8": "marc8", "select": "big", **dict.fromkeys(writers.TASKS, "big")}.get(
+            else {"marc8": "marc8", "select": "big", **dict.fromkeys([*writers.TASKS, *limits.TASKS], "big")}.get(
                 t, "small"
             ),
         )
@@ -526,7 +532,9 @@ def peers_main(a: argparse.Namespace) -> None:
     # The raw limits first: they also bring the files into the page cache.
     for task, key in plan:
         tools = ["cat", "python", "marcarrow"] if task == "raw" else list(TASKS[task][1])
-        if a.baseline:
+        if a.baseline and task in limits.TASKS:
+            tools += [f"{BASE}{a.baseline}|{t}" for t in tools if t != "python"]
+        elif a.baseline:
             tools.insert(tools.index("marcarrow") + 1, BASE + a.baseline)
         rows = measure(task, tools, Path(files[key]["path"]), runs, out)
         groups.append({"task": task, "input": files[key], "rows": rows})

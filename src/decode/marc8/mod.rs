@@ -190,7 +190,7 @@ pub fn decode(
     let start = out.len();
     if is_plain_ascii(input) {
         // Printable ASCII is valid UTF-8 and decodes to itself.
-        out.push_str(std::str::from_utf8(input).unwrap_or_default());
+        out.push_str(simdutf8::basic::from_utf8(input).unwrap_or_default());
         // Only a reference can make it more than ASCII.
         if opts.flavor == Flavor::Standard && ncr::resolve(out, start) {
             normalize(out, start, opts);
