@@ -71,8 +71,9 @@ def _twice(f, parallel: bool) -> int:
 def job(task: str, variant: str, path: Path, out: Path):
     """The timed call for one variant, its imports done; returns a function
     giving the number of records."""
-    import marcarrow
     import pyarrow as pa  # noqa: F401 (read_arrow's import, not timed)
+
+    import marcarrow
 
     if variant == "python":
 
@@ -88,7 +89,8 @@ def job(task: str, variant: str, path: Path, out: Path):
         kw = {} if variant == "all" else {"threads": int(variant.split("=")[1])}
         return lambda: marcarrow.read_arrow(path, **kw).num_rows
     if task == "two-readers":
-        return lambda: _twice(lambda: marcarrow.read_arrow(path, threads=1).num_rows, variant == "par")
+        one = lambda: marcarrow.read_arrow(path, threads=1).num_rows  # noqa: E731
+        return lambda: _twice(one, variant == "par")
     if task == "iterator-threads":
         _iterate(path)  # the first read's page-cache and import costs, untimed
         return lambda: _twice(lambda: _iterate(path), variant == "par")
