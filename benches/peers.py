@@ -508,14 +508,14 @@ def peers_main(a: argparse.Namespace) -> None:
         text = text_formats.inputs(small, peer_records)
         for fmt in text_formats.TASKS:
             files[fmt] = inp(text[fmt], peer_records, f"LoC as {fmt} (pymarc)")
-    BIG = dict.fromkeys([*writers.TASKS, *limits.TASKS], "big")
+    on_big = dict.fromkeys([*writers.TASKS, *limits.TASKS], "big")
     plan = [("raw", "big")] + ([("raw", "small")] if small != big else []) + [("raw", "marc8")]
     plan += [
         (
             t,
             t
             if t in text_formats.TASKS
-            else {"marc8": "marc8", "select": "big", **BIG}.get(t, "small"),
+            else {"marc8": "marc8", "select": "big", **on_big}.get(t, "small"),
         )
         for t in TASKS
     ]
