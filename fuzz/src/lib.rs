@@ -7,7 +7,10 @@ use marcarrow::ReadOptions;
 
 /// Reads `data` through the whole pipeline with `opts`, checking every
 /// batch's arrays in full (offsets, UTF-8, nulls); a strict-mode error
-/// ends the read. Returns the batches and the problems' positions.
+/// ends the read, while an Arrow error or a worker's panic is a bug and
+/// crashes the target (release builds skip the builders' validation, so
+/// the fuzzer is where an invalid array must be caught). Returns the
+/// batches and the problems' positions.
 pub fn read_all(data: &[u8], opts: ReadOptions) -> (Vec<RecordBatch>, Vec<(u64, String)>) {
     let len = data.len() as u64;
     let source = Source::Shared(bytes::Bytes::copy_from_slice(data));
@@ -24,6 +27,10 @@ pub fn read_all(data: &[u8], opts: ReadOptions) -> (Vec<RecordBatch>, Vec<(u64, 
                 }
                 batches.push(b);
             }
+            Err(pipeline::PipelineError::Arrow(e)) => {
+                panic!("an array the builders made is invalid: {e}")
+            }
+            Err(pipeline::PipelineError::Panic(m)) => panic!("a worker panicked: {m}"),
             Err(_) => break,
         }
     }
