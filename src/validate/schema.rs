@@ -7,7 +7,10 @@
 //! Only what MARC uses is read; what Avram defines but the checker does
 //! not apply is listed in `docs/validation-rules.md`.
 
-use std::collections::HashMap;
+// Schemas are looked up for every field, indicator and subfield of every
+// record: FxHash, not SipHash (hashing was a quarter of validation's CPU),
+// and the keys are the schema's own, not an attacker's.
+use rustc_hash::FxHashMap as HashMap;
 
 use regex::Regex;
 use serde_json::{Map, Value};
@@ -99,6 +102,9 @@ pub struct FieldRule {
     pub indicators: [Option<IndicatorRule>; 2],
     /// Defined subfield codes; `None` when the schema lists none.
     pub subfields: Option<HashMap<u8, SubfieldRule>>,
+    /// The codes of the required subfields, sorted (found once here, not
+    /// per field checked).
+    pub required_subfields: Vec<u8>,
     /// Positions that apply to every record.
     pub positions: Vec<Position>,
     /// Positions per type, in name order.
@@ -202,7 +208,7 @@ fn codes(v: &Value, at: &str) -> Result<HashMap<Vec<u8>, bool>, SchemaError> {
             })
             .collect(),
         // A reference to a code list the checker cannot resolve: no check.
-        Value::String(_) => Ok(HashMap::new()),
+        Value::String(_) => Ok(HashMap::default()),
         _ => err(format!("{at}: codes must be an object or a list")),
     }
 }
@@ -359,7 +365,7 @@ fn field(tag: &str, d: &Map<String, Value>) -> Result<FieldRule, SchemaError> {
     types.sort_by(|a, b| a.0.cmp(&b.0));
     let subfields = match d.get("subfields") {
         Some(Value::Object(m)) => {
-            let mut out = HashMap::with_capacity(m.len());
+            let mut out = HashMap::with_capacity_and_hasher(m.len(), Default::default());
             for (code, s) in m {
                 let at = format!("{tag}${code}");
                 let (&[c], Some(s)) = (code.as_bytes(), s.as_object()) else {
@@ -379,6 +385,13 @@ fn field(tag: &str, d: &Map<String, Value>) -> Result<FieldRule, SchemaError> {
         }
         _ => None,
     };
+    let mut required_subfields: Vec<u8> = subfields
+        .iter()
+        .flatten()
+        .filter(|(_, s)| s.required)
+        .map(|(c, _)| *c)
+        .collect();
+    required_subfields.sort_unstable();
     Ok(FieldRule {
         repeatable: flag(d, "repeatable"),
         deprecated: flag(d, "deprecated"),
@@ -388,6 +401,7 @@ fn field(tag: &str, d: &Map<String, Value>) -> Result<FieldRule, SchemaError> {
             indicator(d.get("indicator2"), &format!("{tag} indicator 2"))?,
         ],
         subfields,
+        required_subfields,
         positions: positions(d.get("positions"), tag)?,
         selector: selector(tag, d, &types)?,
         types,
