@@ -8,6 +8,11 @@
 //! - `pipeline/threads=N`: `pipeline::start` over the shared buffer with a
 //!   pool of N workers (1, 2 and, where the machine has more cores, 4 and
 //!   8 up to its `available_parallelism`), draining every batch.
+//! - `two_readers/*`: two independent pipelines with `threads=1` over the
+//!   same bytes, one after the other (`sequence`) and at once on two
+//!   threads (`parallel`); sequence over parallel is how well two readers
+//!   scale (issue 21 asks 1.8x; one `threads=1` read already keeps about
+//!   1.2 cores busy, which caps it on 2 cores).
 //!
 //! Every benchmark checks its record count, so a fast wrong engine fails.
 
@@ -105,6 +110,34 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    g.finish();
+
+    let one = |data: bytes::Bytes| {
+        let opts = ReadOptions {
+            threads: Some(1),
+            ..ReadOptions::default()
+        };
+        let stream = pipeline::start(Source::Shared(data), opts).expect("start");
+        let rows: usize = stream.map(|b| b.expect("batch").num_rows()).sum();
+        assert_eq!(rows, expected);
+    };
+    let mut g = c.benchmark_group("two_readers");
+    common::configure(&mut g, 2 * data.len());
+    g.bench_function("sequence", |b| {
+        b.iter(|| {
+            one(black_box(data.clone()));
+            one(black_box(data.clone()));
+        })
+    });
+    g.bench_function("parallel", |b| {
+        b.iter(|| {
+            std::thread::scope(|s| {
+                let other = s.spawn(|| one(black_box(data.clone())));
+                one(black_box(data.clone()));
+                other.join().expect("second reader");
+            })
+        })
+    });
     g.finish();
 }
 
