@@ -343,3 +343,25 @@ fn the_sample_validates_with_only_expected_rules() {
     assert!(total < records * 3, "{by_rule:?}");
     eprintln!("sample findings by rule: {by_rule:?}");
 }
+
+/// Past 32 distinct tags the occurrences move from a short list to a map
+/// (so that a hostile record with thousands of tags is not quadratic):
+/// counting and required fields must work the same there.
+#[test]
+fn occurrences_past_many_distinct_tags() {
+    let s = Schema::from_json(USER).unwrap();
+    let mut f: Vec<(&str, String)> = vec![("001", "ocm00012345".into()), ("008", F008.into())];
+    let locals: Vec<String> = (900..940).map(|t| t.to_string()).collect();
+    f.extend(locals.iter().map(|t| (t.as_str(), "  $ax".to_string())));
+    f.push(("245", "10$aFirst.".into()));
+    f.push(("245", "10$aSecond.".into()));
+    let found = check_with(&s, LEADER, &f);
+    let x = only(&found);
+    assert_eq!(x.rule, Rule::NonRepeatableField);
+    assert_eq!(x.message, "245 is not repeatable; this record has 2");
+    assert_eq!(x.occurrence, Some(1));
+    // Without the 245s, the required 245 is missing.
+    f.truncate(f.len() - 2);
+    let found = check_with(&s, LEADER, &f);
+    assert_eq!(only(&found).rule, Rule::MissingField);
+}

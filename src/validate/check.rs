@@ -160,6 +160,39 @@ pub fn is_local(t: &[u8; 3]) -> bool {
     t[0] == b'9' || t[1] == b'9'
 }
 
+/// How often each tag has occurred so far in a record. A record has a few
+/// dozen distinct tags, so a linear search beats hashing (a map per record
+/// was a tenth of validation's CPU); past [`Occurrences::LINEAR`] distinct
+/// tags (a hostile record can have thousands) a map keeps it linear time.
+#[derive(Default)]
+struct Occurrences {
+    few: SmallVec<[([u8; 3], u32); Occurrences::LINEAR]>,
+    many: rustc_hash::FxHashMap<[u8; 3], u32>,
+}
+
+impl Occurrences {
+    const LINEAR: usize = 32;
+
+    /// This occurrence's index (from 0), counting it.
+    fn next(&mut self, tag: [u8; 3]) -> u32 {
+        let n = match self.few.iter().position(|(t, _)| *t == tag) {
+            Some(i) => &mut self.few[i].1,
+            None if self.few.len() < Self::LINEAR => {
+                let i = self.few.len();
+                self.few.push((tag, 0));
+                &mut self.few[i].1
+            }
+            None => self.many.entry(tag).or_default(),
+        };
+        *n += 1;
+        *n - 1
+    }
+
+    fn contains(&self, tag: &[u8; 3]) -> bool {
+        self.few.iter().any(|(t, _)| t == tag) || self.many.contains_key(tag)
+    }
+}
+
 /// Checks records against a schema.
 pub struct Checker<'s> {
     schema: &'s Schema,
@@ -182,26 +215,13 @@ impl<'s> Checker<'s> {
         if let Some(rule) = &self.schema.leader {
             self.positions(*b"LDR", None, leader, leader, rule, out);
         }
-        // Occurrences per tag: a record has a few dozen tags, so a linear
-        // search beats hashing (which, with a fresh map per record, was a
-        // tenth of validation's CPU).
-        let mut seen: SmallVec<[([u8; 3], u32); 64]> = SmallVec::new();
+        let mut seen = Occurrences::default();
         for f in rec.fields() {
-            let tag = f.tag.0;
-            let occurrence = match seen.iter_mut().find(|(t, _)| *t == tag) {
-                Some((_, n)) => {
-                    *n += 1;
-                    *n - 1
-                }
-                None => {
-                    seen.push((tag, 1));
-                    0
-                }
-            };
+            let occurrence = seen.next(f.tag.0);
             self.field(rec, leader, &f, occurrence, out);
         }
         for t in &self.schema.required {
-            if !seen.iter().any(|(s, _)| s == t) {
+            if !seen.contains(t) {
                 let message = format!(
                     "this record has no {}, which the schema requires",
                     tag_str(t)
