@@ -21,6 +21,34 @@ def test_bundled_sample_summary() -> None:
     assert marcarrow.SAMPLE.exists()
 
 
+def test_the_main_job_needs_no_pyarrow() -> None:
+    """The README's first command installs marcarrow alone: the summary
+    (and to_parquet, dump) must run where pyarrow cannot be imported."""
+    block = (
+        "import runpy, sys; sys.modules['pyarrow'] = None; "
+        "sys.argv = ['marcarrow', *sys.argv[1:]]; "
+        "runpy.run_module('marcarrow', run_name='__main__', alter_sys=True)"
+    )
+    for args in [[], ["dump", str(data_file("loc-bib-386.mrc")), "--limit", "1"]]:
+        r = subprocess.run([sys.executable, "-c", block, *args], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+    assert (
+        "records: 386 (386 found)"
+        in subprocess.run([sys.executable, "-c", block], capture_output=True, text=True).stdout
+    )
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.modules['pyarrow'] = None; import marcarrow; "
+            "print(marcarrow.summarize(marcarrow.SAMPLE)['quarantine'])",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0 and r.stdout.strip() == "None", r.stderr
+
+
 def test_problems_are_listed(capsys) -> None:
     assert main([str(data_file("pride-many-errors-383.mrc")), "--errors", "skip"]) == 0
     out = capsys.readouterr().out

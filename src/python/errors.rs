@@ -96,6 +96,21 @@ pub(crate) fn io_error(e: std::io::Error, path: &std::path::Path) -> PyErr {
     }
 }
 
+/// A summary's `"quarantine"`: under `quarantine=True` the records as a
+/// table, otherwise `None` (so that a summary without it needs no
+/// pyarrow: `python -m marcarrow` must run on a bare install).
+pub(crate) fn quarantine_item<'py>(
+    py: Python<'py>,
+    asked: bool,
+    items: &[crate::pipeline::Quarantined],
+) -> PyResult<Bound<'py, PyAny>> {
+    if asked {
+        quarantine_table(py, items)
+    } else {
+        Ok(py.None().into_bound(py))
+    }
+}
+
 /// The quarantined records as a `pyarrow.Table` (`record_index`,
 /// `byte_offset`, `kind`, `reason`, `bytes`).
 pub(crate) fn quarantine_table<'py>(

@@ -38,6 +38,7 @@ pub(crate) fn _to_parquet<'py>(
         }
     };
     let names: Vec<String> = inputs.iter().map(|i| i.name.clone()).collect();
+    let asked = opts.quarantine;
     let result = py.detach(|| parquet::write_parquet(inputs, &dest, opts, &pq, &mut keep_going));
     let s = match result {
         Ok(s) => s,
@@ -64,6 +65,9 @@ pub(crate) fn _to_parquet<'py>(
         list.append(errors::problem(py, p, name)?)?;
     }
     d.set_item("errors", list)?;
-    d.set_item("quarantine", errors::quarantine_table(py, &s.quarantined)?)?;
+    d.set_item(
+        "quarantine",
+        errors::quarantine_item(py, asked, &s.quarantined)?,
+    )?;
     Ok(d)
 }

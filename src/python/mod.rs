@@ -45,6 +45,7 @@ fn summarize<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let opts = options::read_options(Entry::Summary, options::pairs(options)?)?;
     let (src, _) = input::source(py, source, options)?;
+    let asked = opts.quarantine;
     let s = py
         .detach(|| summary::summarize(src, opts))
         .map_err(|e| errors::pipeline_err(py, e))?;
@@ -92,7 +93,10 @@ fn summarize<'py>(
         "quarantined_bytes",
         crate::sink::quarantine::bytes(&s.quarantined),
     )?;
-    d.set_item("quarantine", errors::quarantine_table(py, &s.quarantined)?)?;
+    d.set_item(
+        "quarantine",
+        errors::quarantine_item(py, asked, &s.quarantined)?,
+    )?;
     match s.error {
         Some(e) => d.set_item("error", errors::to_pyerr(py, &e).value(py))?,
         None => d.set_item("error", py.None())?,

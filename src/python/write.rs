@@ -236,6 +236,7 @@ pub(crate) fn _convert<'py>(
     let (d, mut opts, path, raised) = open_dest(py, dest, &args)?;
     opts.threads = read.threads;
     let mut stop = None;
+    let asked = read.quarantine;
     let result =
         py.detach(|| write::convert(inputs, d, read, opts, progress, &mut || signals(&mut stop)));
     let s = match result {
@@ -266,7 +267,10 @@ pub(crate) fn _convert<'py>(
         list.append(errors::problem(py, p, name)?)?;
     }
     d.set_item("errors", list)?;
-    d.set_item("quarantine", errors::quarantine_table(py, &s.quarantined)?)?;
+    d.set_item(
+        "quarantine",
+        errors::quarantine_item(py, asked, &s.quarantined)?,
+    )?;
     Ok(d)
 }
 
