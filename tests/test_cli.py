@@ -21,21 +21,31 @@ def test_bundled_sample_summary() -> None:
     assert marcarrow.SAMPLE.exists()
 
 
-def test_the_main_job_needs_no_pyarrow() -> None:
-    """The README's first command installs marcarrow alone: the summary
-    (and to_parquet, dump) must run where pyarrow cannot be imported."""
+def test_the_main_job_needs_no_pyarrow(tmp_path) -> None:
+    """The README's first command installs marcarrow alone (pyarrow is not
+    a dependency): the summary, conversions and dump run where pyarrow
+    cannot be imported, and the commands that need it say so."""
     block = (
         "import runpy, sys; sys.modules['pyarrow'] = None; "
         "sys.argv = ['marcarrow', *sys.argv[1:]]; "
         "runpy.run_module('marcarrow', run_name='__main__', alter_sys=True)"
     )
-    for args in [[], ["dump", str(data_file("loc-bib-386.mrc")), "--limit", "1"]]:
-        r = subprocess.run([sys.executable, "-c", block, *args], capture_output=True, text=True)
+    sample = str(data_file("loc-bib-386.mrc"))
+
+    def bare(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", block, *args], capture_output=True, text=True)
+
+    assert "records: 386 (386 found)" in bare().stdout
+    for args in [
+        ["dump", sample, "--limit", "1"],
+        ["convert", sample, "-o", str(tmp_path / "x.parquet")],
+        ["convert", sample, "-o", str(tmp_path / "x.xml")],
+    ]:
+        r = bare(*args)
         assert r.returncode == 0, r.stderr
-    assert (
-        "records: 386 (386 found)"
-        in subprocess.run([sys.executable, "-c", block], capture_output=True, text=True).stdout
-    )
+    r = bare("validate", sample)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "needs pyarrow (pip install pyarrow)" in r.stderr
     r = subprocess.run(
         [
             sys.executable,

@@ -554,6 +554,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _Fail as e:
         print(f"marcarrow: {e}", file=sys.stderr)
         return e.status
+    except ModuleNotFoundError as e:  # pyarrow is not a dependency of the package
+        if (e.name or "").partition(".")[0] not in ("pyarrow", "polars"):
+            raise
+        print(f"marcarrow {args.command}: needs {e.name} (pip install {e.name})", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("marcarrow: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
