@@ -226,9 +226,7 @@ impl ColumnBuilder {
             self.prov_index.push(pos.index);
             self.prov_offset.push(pos.offset);
             match r.field(b"001") {
-                Some(f) if r.encoding == Encoding::Utf8 => {
-                    self.prov_001.push_utf8(f.data, &mut self.arena)
-                }
+                Some(f) if r.text => self.prov_001.push_utf8(f.data, &mut self.arena),
                 Some(f) => self.prov_001.push_latin1(f.data, &mut self.arena),
                 None => self.prov_001.push_null(),
             }

@@ -25,7 +25,7 @@ fn value<'v>(raw: &'v [u8], utf8: bool, decoded: &mut Values<'v>) -> &'v [u8] {
     } else {
         // `Decoded` holds exactly one value per control field and subfield,
         // visited in this same order.
-        decoded.next().unwrap_or_default().as_bytes()
+        decoded.next().unwrap_or_default()
     }
 }
 
@@ -176,7 +176,7 @@ impl BatchBuilder {
         r: &RecordView<'_>,
         problems: &mut Vec<Problem>,
     ) -> Result<(), MarcError> {
-        let utf8 = r.encoding == Encoding::Utf8;
+        let utf8 = r.text;
         // Decode into the scratch before touching any column.
         let decoded = std::mem::take(&mut self.decoded);
         let mut decoded = decoded;
@@ -187,9 +187,12 @@ impl BatchBuilder {
                 self.decoded = decoded;
                 return Err(e);
             }
+        }
+        // Counted by encoding: a MARC-8 record of plain ASCII counts too.
+        if r.encoding != Encoding::Utf8 {
             self.decoded_records += 1;
         }
-        let mut values = decoded.values();
+        let mut values = decoded.values(r.bytes);
         self.rows += 1;
         if self.provenance {
             self.prov_index.push(pos.index);

@@ -71,6 +71,7 @@ impl Arena {
     }
 }
 
+#[inline]
 fn latin1_to_utf8(b: &[u8], out: &mut Vec<u8>) {
     if b.is_ascii() {
         out.extend_from_slice(b);

@@ -48,8 +48,18 @@ impl Default for DecodeOptions {
 #[derive(Debug, Default)]
 pub struct Decoded {
     text: String,
-    ends: Vec<u32>,
+    slots: Vec<Slot>,
     issues: Vec<marc8::Issue>,
+}
+
+/// Where one decoded value lies: `start..end` of the decoded text, or of
+/// the record itself where its bytes decode to themselves (most values of
+/// most records: copying them into the text was a third of reading MARC-8).
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    start: u32,
+    end: u32,
+    raw: bool,
 }
 
 impl Decoded {
@@ -66,7 +76,7 @@ impl Decoded {
         problems: &mut Vec<Problem>,
     ) -> Result<(), MarcError> {
         self.text.clear();
-        self.ends.clear();
+        self.slots.clear();
         let base = r.bytes.as_ptr() as usize;
         for f in r.fields() {
             if !select::keeps(tags, &f.tag) {
@@ -99,7 +109,17 @@ impl Decoded {
         problems: &mut Vec<Problem>,
         control: bool,
     ) -> Result<(), MarcError> {
+        let at = (b.as_ptr() as usize).wrapping_sub(base) as u64;
+        if decodes_to_itself(b, enc, opts.dialect) {
+            self.slots.push(Slot {
+                start: at as u32,
+                end: (at as usize + b.len()) as u32,
+                raw: true,
+            });
+            return Ok(());
+        }
         self.issues.clear();
+        let start = self.text.len() as u32;
         // pymarc decodes control fields without its utf8_handling.
         let strict = opts.errors == EncodingErrors::Strict
             || (opts.dialect.is_pymarc() && control && enc == Encoding::Utf8Invalid);
@@ -160,7 +180,6 @@ impl Decoded {
         // loss, not reported.
         self.issues
             .retain(|i| i.kind != marc8::IssueKind::DanglingCombining);
-        let at = (b.as_ptr() as usize).wrapping_sub(base) as u64;
         let to_err = |i: &marc8::Issue| {
             let what = match i.kind {
                 marc8::IssueKind::Unmapped { code: u32::MAX, .. } => "invalid UTF-8".to_string(),
@@ -181,30 +200,52 @@ impl Decoded {
                 action: Action::Replaced,
             }));
         }
-        self.ends.push(self.text.len() as u32);
+        self.slots.push(Slot {
+            start,
+            end: self.text.len() as u32,
+            raw: false,
+        });
         Ok(())
     }
 
-    /// The `i`-th decoded value (empty if there is none).
+    /// The `i`-th decoded value of `record` (the bytes given to
+    /// [`Decoded::decode_record`]), valid UTF-8; empty if there is none.
     #[inline]
-    pub fn get(&self, i: usize) -> &str {
-        let end = self.ends.get(i).copied().unwrap_or(0) as usize;
-        let start = if i == 0 {
-            0
-        } else {
-            self.ends.get(i - 1).copied().unwrap_or(0) as usize
-        };
-        self.text.get(start..end).unwrap_or_default()
+    pub fn get<'d>(&'d self, i: usize, record: &'d [u8]) -> &'d [u8] {
+        match self.slots.get(i) {
+            Some(s) => slot(s, &self.text, record),
+            None => &[],
+        }
     }
 
-    /// The decoded values in order.
-    pub fn values(&self) -> Values<'_> {
+    /// The decoded values of `record` (as for [`Decoded::get`]) in order.
+    pub fn values<'d>(&'d self, record: &'d [u8]) -> Values<'d> {
         Values {
             text: &self.text,
-            ends: &self.ends,
-            i: 0,
-            start: 0,
+            record,
+            slots: self.slots.iter(),
         }
+    }
+}
+
+#[inline]
+fn slot<'d>(s: &Slot, text: &'d str, record: &'d [u8]) -> &'d [u8] {
+    let from = if s.raw { record } else { text.as_bytes() };
+    from.get(s.start as usize..s.end as usize)
+        .unwrap_or_default()
+}
+
+/// Whether `b` decodes to itself in `enc`: ASCII in the single-byte
+/// encodings; printable ASCII in MARC-8 (which drops control bytes), with
+/// no numeric character reference for the standard reading to resolve.
+#[inline]
+fn decodes_to_itself(b: &[u8], enc: Encoding, dialect: Dialect) -> bool {
+    match enc {
+        Encoding::Latin1 | Encoding::Cp1251 => b.is_ascii(),
+        Encoding::Marc8 => {
+            marc8::is_plain_ascii(b) && (dialect.is_pymarc() || !marc8::has_reference_start(b))
+        }
+        Encoding::Utf8 | Encoding::Utf8Invalid => false,
     }
 }
 
@@ -212,21 +253,16 @@ impl Decoded {
 #[derive(Debug)]
 pub struct Values<'d> {
     text: &'d str,
-    ends: &'d [u32],
-    i: usize,
-    start: usize,
+    record: &'d [u8],
+    slots: std::slice::Iter<'d, Slot>,
 }
 
 impl<'d> Iterator for Values<'d> {
-    type Item = &'d str;
+    type Item = &'d [u8];
 
     #[inline]
-    fn next(&mut self) -> Option<&'d str> {
-        let end = *self.ends.get(self.i)? as usize;
-        self.i += 1;
-        let s = &self.text[self.start..end];
-        self.start = end;
-        Some(s)
+    fn next(&mut self) -> Option<&'d [u8]> {
+        self.slots.next().map(|s| slot(s, self.text, self.record))
     }
 }
 

@@ -55,6 +55,8 @@ pub type Repair = ErrorKind;
 pub struct Parser {
     spans: Vec<FieldSpan>,
     encoding: Option<Encoding>,
+    /// The record's values are UTF-8 as they stand (see [`RecordView::text`]).
+    text: bool,
     options: ParseOptions,
 }
 
@@ -87,6 +89,7 @@ impl Parser {
         Parser {
             spans: Vec::with_capacity(64),
             encoding: None,
+            text: false,
             options,
         }
     }
@@ -116,6 +119,7 @@ impl Parser {
             bytes,
             spans: &self.spans,
             encoding: self.encoding.unwrap_or(Encoding::Marc8),
+            text: self.encoding.is_some() && self.text,
             dialect: self.options.dialect,
         }
     }
@@ -299,6 +303,16 @@ impl Parser {
         if encoding == Encoding::Utf8 {
             encoding = self.utf8_encoding(bytes, base, data_end, pos)?;
         }
+        self.text = match encoding {
+            Encoding::Utf8 => true,
+            Encoding::Utf8Invalid => false,
+            // Half the MARC-8 records of a typical file are plain ASCII:
+            // they need no decoding (which was half of reading them).
+            Encoding::Marc8 | Encoding::Latin1 | Encoding::Cp1251 => self.spans.iter().all(|s| {
+                let data = &bytes[s.start as usize..s.end as usize];
+                decodes_to_itself(data, s.tag.is_control())
+            }),
+        };
         self.encoding = Some(encoding);
         Ok(())
     }
@@ -341,6 +355,7 @@ impl Parser {
         } else {
             self.utf8_encoding(bytes, LEADER_LEN, bytes.len() - 1, pos)?
         };
+        self.text = encoding == Encoding::Utf8;
         self.encoding = Some(encoding);
         Ok(())
     }
@@ -474,6 +489,22 @@ fn check_base(
     Ok(base)
 }
 
+/// Whether a field's bytes decode to themselves in every single-byte
+/// encoding and in MARC-8 (both flavors): printable ASCII, with subfield
+/// delimiters in a data field, and no `&#` (a numeric character reference,
+/// which MARC-8's standard reading resolves). Control bytes are dropped or
+/// kept depending on the encoding, so they take the decoder.
+fn decodes_to_itself(data: &[u8], control: bool) -> bool {
+    let delimiter = if control { 0x20 } else { SUBFIELD_DELIMITER };
+    // No early exit and no branch: the loop vectorises, and the usual
+    // answer is yes.
+    let (mut bad, mut amp) = (0u8, 0u8);
+    for &b in data {
+        bad |= (b.wrapping_sub(0x20) > 0x5e) as u8 & (b != delimiter) as u8;
+        amp |= (b == b'&') as u8;
+    }
+    bad == 0 && (amp == 0 || !crate::decode::marc8::has_reference_start(data))
+}
 #[cfg(test)]
 #[path = "record_tests.rs"]
 pub(crate) mod tests;

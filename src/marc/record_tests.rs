@@ -162,3 +162,34 @@ fn lenient_recomputes_offsets() {
     assert_eq!(v.field(b"245").unwrap().data, b"00\x1faT");
     assert_eq!(rep.len(), 1);
 }
+
+#[test]
+fn plain_ascii_records_need_no_decoding() {
+    let text = |leader9: u8, encoding: EncodingMode, fields: &[(&str, &[u8])]| {
+        let r = build(leader9, fields);
+        let mut p = Parser::new(ParseOptions {
+            encoding,
+            ..Default::default()
+        });
+        let v = p.parse(&r, pos(), &mut Vec::new()).unwrap();
+        v.text
+    };
+    let ascii: &[(&str, &[u8])] = &[("001", b"id 1"), ("245", b"10\x1faTitle /\x1fcMe.")];
+    assert!(text(b' ', EncodingMode::Auto, ascii));
+    assert!(text(b' ', EncodingMode::Latin1, ascii));
+    assert!(text(b' ', EncodingMode::Cp1251, ascii));
+    assert!(text(b'a', EncodingMode::Auto, ascii));
+    // What MARC-8 changes: a non-ASCII byte, an escape, a control byte
+    // (a delimiter is one in a control field), a character reference.
+    for odd in [
+        &b"10\x1faCaf\xe2e"[..],
+        b"10\x1fa\x1b(2x",
+        b"10\x1fa\x7f",
+        b"10\x1fa&#x41;",
+    ] {
+        assert!(!text(b' ', EncodingMode::Auto, &[("245", odd)]), "{odd:?}");
+    }
+    assert!(!text(b' ', EncodingMode::Auto, &[("008", b"a\x1fb")]));
+    // A lone '&' is plain.
+    assert!(text(b' ', EncodingMode::Auto, &[("245", b"10\x1faA & B")]));
+}

@@ -16,6 +16,10 @@ pub struct RecordView<'a> {
     pub spans: &'a [FieldSpan],
     /// Encoding from leader/09.
     pub encoding: Encoding,
+    /// The values are UTF-8 as they stand, so nothing needs decoding: a
+    /// valid UTF-8 record, or one in another encoding whose fields are
+    /// printable ASCII (which every encoding read here maps to itself).
+    pub text: bool,
     /// Subfield codes as the dialect reads them (see [`ParseOptions::dialect`]).
     pub dialect: Dialect,
 }

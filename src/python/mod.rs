@@ -168,7 +168,7 @@ fn _records<'py>(
             }
         };
         let r = item.record;
-        let utf8 = r.encoding == crate::Encoding::Utf8;
+        let utf8 = r.text;
         let pos = crate::marc::record::RecordPos {
             index: item.index,
             offset: item.offset,
@@ -186,10 +186,10 @@ fn _records<'py>(
                 .decode_record(&r, pos, opts, None, &mut replaced)
                 .map_err(|e| errors::to_pyerr(py, &e))?;
         }
-        let mut values = decoded.values();
+        let mut values = decoded.values(r.bytes);
         let mut value = |b: &[u8]| -> String {
             if use_decoded {
-                values.next().unwrap_or_default().to_string()
+                String::from_utf8_lossy(values.next().unwrap_or_default()).into_owned()
             } else if utf8 {
                 String::from_utf8_lossy(b).into_owned()
             } else {

@@ -26,7 +26,7 @@
 
 use crate::decode::{DecodeOptions, Decoded};
 use crate::error::{MarcError, Problem, Tag};
-use crate::marc::record::{Encoding, RecordPos, RecordView};
+use crate::marc::record::{RecordPos, RecordView};
 use crate::select::TagFilter;
 
 /// A parsed path; see the module documentation.
@@ -422,7 +422,7 @@ impl Gathered<'_> {
     fn get(&self, s: Span) -> &[u8] {
         match s {
             Span::Raw(a, b) => &self.bytes[a as usize..b as usize],
-            Span::Decoded(i) => self.decoded.get(i as usize).as_bytes(),
+            Span::Decoded(i) => self.decoded.get(i as usize, self.bytes),
         }
     }
 }
@@ -440,7 +440,7 @@ impl Gatherer {
         opts: DecodeOptions,
         problems: &mut Vec<Problem>,
     ) -> Result<Gathered<'a>, MarcError> {
-        let utf8 = r.encoding == Encoding::Utf8;
+        let utf8 = r.text;
         if !utf8 {
             self.decoded
                 .decode_record(r, pos, opts, Some(tags), problems)?;

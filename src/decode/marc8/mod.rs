@@ -40,7 +40,7 @@ mod tables;
 
 pub use encode::{encode, repertoire};
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 use tables::{COMBINING, CP1251, EACC, ODD, SINGLE, UNMAPPED};
 
@@ -177,6 +177,13 @@ pub fn is_plain_ascii(b: &[u8]) -> bool {
     b.iter().all(|&c| (0x20..0x7F).contains(&c))
 }
 
+/// Whether `b` holds `&#`, the start of a numeric character reference
+/// (`memchr` on the rare `&`: a `memmem` searcher per value costs more).
+#[inline]
+pub fn has_reference_start(b: &[u8]) -> bool {
+    memchr::memchr_iter(b'&', b).any(|i| b.get(i + 1) == Some(&b'#'))
+}
+
 /// Decodes MARC-8 `input`, appending to `out` and pushing every loss to
 /// `issues`. Fails only with [`Unmapped::Error`] (or on an escape cut short
 /// in a way pymarc itself cannot decode), returning the issue; `out` may
@@ -223,6 +230,21 @@ pub fn decode(
         }
     };
     while pos < n {
+        // Basic Latin maps printable ASCII to itself: copy runs of it at
+        // once (most of a MARC-8 value), unless marks wait for a base.
+        if g0 == BASIC_LATIN && combining.is_empty() {
+            let run = input[pos..]
+                .iter()
+                .take_while(|b| (0x20..0x7F).contains(*b))
+                .count();
+            if run > 0 {
+                out.push_str(
+                    simdutf8::basic::from_utf8(&input[pos..pos + run]).unwrap_or_default(),
+                );
+                pos += run;
+                continue;
+            }
+        }
         if input[pos] == ESC {
             let next = input.get(pos + 1).copied();
             match next {
@@ -379,11 +401,20 @@ pub fn decode(
 
 /// NFC on the value decoded into `out[start..]`, if asked for.
 fn normalize(out: &mut String, start: usize, opts: Options) {
-    if opts.normalize && !out[start..].is_ascii() {
-        let nfc: String = out[start..].nfc().collect();
-        out.truncate(start);
-        out.push_str(&nfc);
+    if !opts.normalize {
+        return;
     }
+    let Some(first) = out.as_bytes()[start..].iter().position(|b| !b.is_ascii()) else {
+        return;
+    };
+    // The ASCII before the first other character is NFC and stays so,
+    // but for its last character, which a mark after it may compose with.
+    let from = start + first.saturating_sub(1);
+    if is_nfc_quick(out[from..].chars()) == IsNormalized::Yes {
+        return;
+    }
+    let tail = out.split_off(from);
+    out.extend(tail.nfc());
 }
 
 /// Decodes Windows-1251 `input`, appending to `out`; the one undefined
@@ -426,6 +457,27 @@ mod tests {
         let mut issues = Vec::new();
         decode(b, Options::default(), &mut s, &mut issues).unwrap();
         (s, issues)
+    }
+
+    #[test]
+    fn cp1251_keeps_ascii() {
+        // `Decoded` leaves ASCII values of CP-1251 records as they stand.
+        for b in 0..0x80u8 {
+            let mut s = String::new();
+            decode_cp1251(&[b], Unmapped::Error, &mut s, &mut Vec::new()).unwrap();
+            assert_eq!(s, (b as char).to_string());
+        }
+    }
+
+    #[test]
+    fn basic_latin_is_ascii() {
+        // The decoder copies printable ASCII in G0 as it stands.
+        for b in 0x21..0x7Fu32 {
+            assert_eq!(
+                lookup(BASIC_LATIN, b),
+                char::from_u32(b).map(|c| (c, false))
+            );
+        }
     }
 
     #[test]
