@@ -360,8 +360,23 @@ pub fn decode(
         match lookup(set, code) {
             Some((c, true)) => combining.push(c),
             Some((c, false)) => {
-                out.push(c);
-                out.extend(combining.drain(..));
+                // A base with one mark (most diacritics): its composed
+                // form, when there is one, is canonically equivalent, and
+                // lets `normalize` find the value NFC already.
+                let composed = match combining.as_slice() {
+                    [m] if opts.normalize => unicode_normalization::char::compose(c, *m),
+                    _ => None,
+                };
+                match composed {
+                    Some(one) => {
+                        out.push(one);
+                        combining.clear();
+                    }
+                    None => {
+                        out.push(c);
+                        out.extend(combining.drain(..));
+                    }
+                }
             }
             None => {
                 if let Some(c) = odd(code) {
