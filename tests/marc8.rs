@@ -115,6 +115,35 @@ proptest! {
         encode(&b, &mut both);
         prop_assert_eq!(read_back(&both), format!("{a}|{b}").nfc().collect::<String>());
     }
+
+    /// The decoder's shortcuts to NFC (a base and its one mark composed as
+    /// they are read, the ASCII before the first other character left out,
+    /// the NFC check) give exactly the NFC of the unnormalised text.
+    #[test]
+    fn normalised_output_is_the_nfc_of_the_raw_output(
+        bytes in prop::collection::vec(prop_oneof![
+            4 => 0x20u8..0x7F,
+            4 => 0xE0u8..0xFF,
+            2 => 0xA1u8..0xE0,
+            1 => Just(0x1Bu8),
+            1 => prop::sample::select(vec![b'(', b')', b'$', b'1', b'g', b'b', b'N', b'Q', b's']),
+        ], 0..40),
+        pymarc in any::<bool>(),
+    ) {
+        let flavor = if pymarc { Flavor::Pymarc } else { Flavor::Standard };
+        let run = |normalize| {
+            let opts = Options { unmapped: Unmapped::Replace, flavor, normalize };
+            let mut out = String::from("x");
+            let ok = decode(&bytes, opts, &mut out, &mut Vec::new()).is_ok();
+            (ok, out)
+        };
+        let (ok_raw, raw) = run(false);
+        let (ok_nfc, nfc) = run(true);
+        prop_assert_eq!(ok_raw, ok_nfc);
+        if ok_raw {
+            prop_assert_eq!(&nfc[1..], raw[1..].nfc().collect::<String>());
+        }
+    }
 }
 
 #[test]
@@ -173,42 +202,5 @@ fn every_value_of_the_marc8_records_reads_back() {
     );
     if files.iter().any(|p| p.ends_with("uva-marc8-2000.mrc")) {
         assert!(records >= 2000 && checked > 50_000, "{records} {checked}");
-    }
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: 3000,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })]
-
-    /// The decoder's shortcuts to NFC (a base and its one mark composed as
-    /// they are read, the ASCII before the first other character left out,
-    /// the NFC check) give exactly the NFC of the unnormalised text.
-    #[test]
-    fn normalised_output_is_the_nfc_of_the_raw_output(
-        bytes in prop::collection::vec(prop_oneof![
-            4 => 0x20u8..0x7F,
-            4 => 0xE0u8..0xFF,
-            2 => 0xA1u8..0xE0,
-            1 => Just(0x1Bu8),
-            1 => prop::sample::select(vec![b'(', b')', b'$', b'1', b'g', b'b', b'N', b'Q', b's']),
-        ], 0..40),
-        pymarc in any::<bool>(),
-    ) {
-        let flavor = if pymarc { Flavor::Pymarc } else { Flavor::Standard };
-        let run = |normalize| {
-            let opts = Options { unmapped: Unmapped::Replace, flavor, normalize };
-            let mut out = String::from("x");
-            let ok = decode(&bytes, opts, &mut out, &mut Vec::new()).is_ok();
-            (ok, out)
-        };
-        let (ok_raw, raw) = run(false);
-        let (ok_nfc, nfc) = run(true);
-        prop_assert_eq!(ok_raw, ok_nfc);
-        if ok_raw {
-            prop_assert_eq!(&nfc[1..], raw[1..].nfc().collect::<String>());
-        }
     }
 }
