@@ -310,7 +310,7 @@ impl Parser {
             // they need no decoding (which was half of reading them).
             Encoding::Marc8 | Encoding::Latin1 | Encoding::Cp1251 => self.spans.iter().all(|s| {
                 let data = &bytes[s.start as usize..s.end as usize];
-                decodes_to_itself(data, s.tag.is_control())
+                field_is_plain(data, s.tag.is_control())
             }),
         };
         self.encoding = Some(encoding);
@@ -489,12 +489,13 @@ fn check_base(
     Ok(base)
 }
 
-/// Whether a field's bytes decode to themselves in every single-byte
-/// encoding and in MARC-8 (both flavors): printable ASCII, with subfield
-/// delimiters in a data field, and no `&#` (a numeric character reference,
-/// which MARC-8's standard reading resolves). Control bytes are dropped or
-/// kept depending on the encoding, so they take the decoder.
-fn decodes_to_itself(data: &[u8], control: bool) -> bool {
+/// Whether a whole field decodes to itself in every encoding read here:
+/// printable ASCII, with subfield delimiters in a data field, and no `&#`
+/// (a numeric character reference, which MARC-8's standard reading
+/// resolves). Control bytes are dropped or kept depending on the encoding,
+/// so they take the decoder. One pass per field, stricter than the test
+/// per value that `decode::Decoded` makes for the records that fail this.
+fn field_is_plain(data: &[u8], control: bool) -> bool {
     let delimiter = if control { 0x20 } else { SUBFIELD_DELIMITER };
     // No early exit and no branch: the loop vectorises, and the usual
     // answer is yes.

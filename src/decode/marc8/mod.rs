@@ -195,15 +195,6 @@ pub fn decode(
     issues: &mut Vec<Issue>,
 ) -> Result<(), Issue> {
     let start = out.len();
-    if is_plain_ascii(input) {
-        // Printable ASCII is valid UTF-8 and decodes to itself.
-        out.push_str(simdutf8::basic::from_utf8(input).unwrap_or_default());
-        // Only a reference can make it more than ASCII.
-        if opts.flavor == Flavor::Standard && ncr::resolve(out, start) {
-            normalize(out, start, opts);
-        }
-        return Ok(());
-    }
     let mut combining: smallvec::SmallVec<[char; 4]> = smallvec::SmallVec::new();
     let (mut g0, mut g1) = (BASIC_LATIN, ANSEL);
     let mut pos = 0;
@@ -482,6 +473,17 @@ mod tests {
             decode_cp1251(&[b], Unmapped::Error, &mut s, &mut Vec::new()).unwrap();
             assert_eq!(s, (b as char).to_string());
         }
+    }
+
+    #[test]
+    fn without_nfc_marks_follow_their_base_uncomposed() {
+        let opts = Options {
+            normalize: false,
+            ..Options::default()
+        };
+        let mut s = String::new();
+        decode(b"caf\xe2e", opts, &mut s, &mut Vec::new()).unwrap();
+        assert_eq!(s, "cafe\u{301}");
     }
 
     #[test]
